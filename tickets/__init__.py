@@ -1,0 +1,1 @@
+"""The callback-ticket domain: models, filing, lifecycle and outgoing messages (no Flask here)."""
