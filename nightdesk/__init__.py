@@ -1,0 +1,1 @@
+"""Nightdesk: the command line, the wiring of services, the dev phones and the benchmarks."""
