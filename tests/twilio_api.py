@@ -1,0 +1,83 @@
+"""A local stand-in for api.twilio.com that records what the real twilio client sent."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    form: dict[str, str]
+    auth: str
+    status: int = 0
+
+
+@dataclass
+class TwilioAPI:
+    """Answers Messages.json / Calls.json like Twilio; `fail_next` queues error responses."""
+
+    requests: list[Recorded] = field(default_factory=list)
+    fail_next: list[tuple[int, int]] = field(default_factory=list)  # (http status, twilio code)
+    _ids: Any = field(default_factory=lambda: itertools.count(1))
+    url: str = ""
+
+    def messages(self) -> list[dict[str, str]]:
+        """The SMS the API accepted (2xx), in order."""
+        return [r.form for r in self.requests if r.path.endswith("/Messages.json")
+                and r.method == "POST" and r.status < 300]
+
+    def calls(self) -> list[dict[str, str]]:
+        return [r.form for r in self.requests if r.path.endswith("/Calls.json")
+                and r.method == "POST" and r.status < 300]
+
+    def respond(self, method: str, path: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        if self.fail_next:
+            status, code = self.fail_next.pop(0)
+            return status, {"code": code, "message": f"simulated error {code}",
+                            "status": status, "more_info": ""}
+        n = next(self._ids)
+        if method == "GET" and path.endswith("/Messages.json"):
+            return 200, {"messages": [], "next_page_uri": None, "page": 0, "page_size": 20}
+        if path.endswith("/Messages.json"):
+            return 201, {"sid": f"SM{n:032d}", "status": "queued", "to": form.get("To"),
+                         "from": form.get("From"), "body": form.get("Body")}
+        if path.endswith("/Calls.json"):
+            return 201, {"sid": f"CA{n:032d}", "status": "queued", "to": form.get("To"),
+                         "from": form.get("From")}
+        return 404, {"code": 20404, "message": "not found", "status": 404}
+
+
+def start(api: TwilioAPI) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def _handle(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length).decode() if length else ""
+            form = {k: v[0] for k, v in parse_qs(raw).items()}
+            path = self.path.split("?", 1)[0]
+            status, body = api.respond(self.command, path, form)
+            api.requests.append(Recorded(self.command, path, form,
+                                         self.headers.get("Authorization", ""), status))
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _handle
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    api.url = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
