@@ -21,10 +21,10 @@ def main(argv: list[str] | None = None) -> None:
     svc.triage  # noqa: B018 - preload spaCy in the parent so forks share it
     # Close pooled DB connections before forking (RELIABILITY.md: none across fork).
     svc.engine.dispose()
+    # RELIABILITY.md: a dead worker's job is noticed in ~90 s with these, not ~800 s.
     worker = Worker([svc.queue], connection=svc.redis, serializer=svc.queue.serializer,
-                    worker_ttl=60)
-    worker.work(burst=args.burst, with_scheduler=not args.no_scheduler,
-                maintenance_interval=30)
+                    worker_ttl=60, maintenance_interval=30)
+    worker.work(burst=args.burst, with_scheduler=not args.no_scheduler)
 
 
 if __name__ == "__main__":
