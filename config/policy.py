@@ -1,150 +1,94 @@
-"""The clinic's on-call policy: loaded from YAML, validated, queried by the voice and SMS lines."""
+"""The clinics' on-call policies: loaded from YAML files, validated, looked up by called number.
+
+The schema is documented in config/clinics/example.yaml; `nightdesk config check FILE` reports
+every problem of a file with its line and the fix.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from config.clinic import ER, Line, PoisonControl, Policy
+from config.hours import DAYS
+from config.oncall import OnCall, Person
+from config.rules import PageDecision
+from config.schema import parse_doc
+from config.yamldoc import PolicyError, load_doc
 
-
-class PolicyError(ValueError):
-    """A policy file is broken; the message names the file, the line and the fix."""
-
-
-@dataclass(frozen=True)
-class ER:
-    name: str
-    phone: str
-    address: str
-
-
-@dataclass(frozen=True)
-class Policy:
-    """One clinic's policy. Times passed in may be aware (any zone) or naive UTC."""
-
-    clinic_id: str
-    name: str
-    phone: str
-    timezone: str
-    hours: dict[str, tuple[time, time]]
-    er: ER
-    on_call_phone: str
-    front_desk: str | None = None
-    source: str = "<memory>"
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    def local(self, at: datetime) -> datetime:
-        """The clinic's wall clock at `at`."""
-        if at.tzinfo is None:
-            at = at.replace(tzinfo=ZoneInfo("UTC"))
-        return at.astimezone(self.tz)
-
-    def is_open(self, at: datetime) -> bool:
-        local = self.local(at)
-        span = self.hours.get(DAYS[local.weekday()])
-        return bool(span and span[0] <= local.time() < span[1])
-
-    def next_open(self, at: datetime) -> datetime:
-        """The next opening time (aware, clinic zone) strictly after `at` when closed now."""
-        local = self.local(at)
-        for offset in range(0, 15):
-            day: date = (local + timedelta(days=offset)).date()
-            span = self.hours.get(DAYS[day.weekday()])
-            if not span:
-                continue
-            opening = datetime.combine(day, span[0], tzinfo=self.tz)
-            if opening > local:
-                return opening
-        raise PolicyError(f"{self.source}: clinic.hours has no opening in the next two weeks")
-
-    def callback_due(self, disposition: str, at: datetime) -> datetime:
-        """When the clinic promises to call back, for a ticket filed at `at`."""
-        opening = at if self.is_open(at) else self.next_open(at)
-        opening = self.local(opening)
-        if disposition in ("emergency", "urgent"):
-            return opening + timedelta(minutes=30)
-        return opening.replace(hour=12, minute=0) if opening.hour < 12 else opening + timedelta(
-            hours=2
-        )
-
-
-def _span(value: Any, where: str) -> tuple[time, time]:
-    try:
-        start, end = str(value).split("-")
-        return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
-    except ValueError:
-        raise PolicyError(f'{where}: "{value}" is not "HH:MM-HH:MM" (e.g. "08:00-18:00")') from None
-
-
-def _need(data: dict[str, Any], dotted: str, source: str) -> Any:
-    node: Any = data
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node or node[part] in (None, ""):
-            raise PolicyError(f"{source}: missing required key `{dotted}`")
-        node = node[part]
-    return node
+__all__ = [
+    "DAYS",
+    "ER",
+    "Line",
+    "OnCall",
+    "PageDecision",
+    "Person",
+    "Policies",
+    "Policy",
+    "PolicyError",
+    "PoisonControl",
+    "check_files",
+    "load_policy",
+    "parse_policy",
+]
 
 
 def parse_policy(data: Any, *, source: str = "<memory>") -> Policy:
-    if not isinstance(data, dict):
-        raise PolicyError(f"{source}: the file must be a YAML mapping with clinic:, er:, on_call:")
-    tzname = str(_need(data, "clinic.timezone", source))
-    try:
-        ZoneInfo(tzname)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise PolicyError(
-            f"{source}: clinic.timezone {tzname!r} is not an IANA zone (e.g. America/Chicago)"
-        ) from None
-    hours_raw = _need(data, "clinic.hours", source)
-    if not isinstance(hours_raw, dict):
-        raise PolicyError(f"{source}: clinic.hours must map weekdays (mon..sun) to HH:MM-HH:MM")
-    hours: dict[str, tuple[time, time]] = {}
-    for day, value in hours_raw.items():
-        key = str(day).lower()[:3]
-        if key not in DAYS:
-            raise PolicyError(f"{source}: clinic.hours.{day} is not a weekday (mon..sun)")
-        hours[key] = _span(value, f"{source}: clinic.hours.{day}")
-    name = str(_need(data, "clinic.name", source))
-    return Policy(
-        clinic_id=str(data["clinic"].get("id") or Path(source).stem),
-        name=name,
-        phone=str(_need(data, "clinic.phone", source)),
-        timezone=tzname,
-        hours=hours,
-        er=ER(
-            name=str(_need(data, "er.name", source)),
-            phone=str(_need(data, "er.phone", source)),
-            address=str(_need(data, "er.address", source)),
-        ),
-        on_call_phone=str(_need(data, "on_call.phone", source)),
-        front_desk=data["clinic"].get("front_desk"),
-        source=source,
-        raw=data,
-    )
+    """A Policy from already-parsed data (no line numbers in the messages)."""
+    if isinstance(data, str):
+        return parse_doc(load_doc(data, source))
+    return parse_doc(load_doc(yaml.safe_dump(data, sort_keys=False), source))
 
 
 def load_policy(path: Path) -> Policy:
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PolicyError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark else ""
-        raise PolicyError(f"{path}:{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    return parse_policy(data, source=str(path))
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise PolicyError(f"{path}: cannot read ({reason})") from None
+    return parse_doc(load_doc(text, str(path)))
+
+
+def policy_files(path: Path) -> list[Path]:
+    return sorted([*path.glob("*.yaml"), *path.glob("*.yml")]) if path.is_dir() else [path]
+
+
+def check_files(paths: list[Path]) -> list[str]:
+    """Every problem of these files (and of them together: numbers and ids unique); [] if fine."""
+    problems: list[str] = []
+    loaded: list[Policy] = []
+    for file in [f for p in paths for f in policy_files(p)]:
+        if not file.exists():
+            problems.append(f"{file}: no such file — fix: check the path")
+            continue
+        try:
+            loaded.append(load_policy(file))
+        except PolicyError as exc:
+            problems.extend(exc.problems)
+    problems.extend(_clashes(loaded))
+    return problems
+
+
+def _clashes(policies: list[Policy]) -> list[str]:
+    out: list[str] = []
+    seen_phone: dict[str, Policy] = {}
+    seen_id: dict[str, Policy] = {}
+    for p in policies:
+        if p.phone in seen_phone:
+            out.append(
+                f"{p.source}: clinic.phone {p.phone} is also the number of "
+                f"{seen_phone[p.phone].source} — fix: give each clinic its own number"
+            )
+        if p.clinic_id in seen_id:
+            out.append(
+                f"{p.source}: clinic.id {p.clinic_id!r} is also used by "
+                f"{seen_id[p.clinic_id].source} — fix: give each clinic its own id"
+            )
+        seen_phone.setdefault(p.phone, p)
+        seen_id.setdefault(p.clinic_id, p)
+    return out
 
 
 class Policies:
@@ -152,15 +96,19 @@ class Policies:
 
     def __init__(self, policies: list[Policy]):
         if not policies:
-            raise PolicyError("no clinic policy files found")
+            raise PolicyError("no clinic policy files found — fix: add one (see example.yaml)")
+        clashes = _clashes(policies)
+        if clashes:
+            raise PolicyError(clashes)
         self.all = policies
         self._by_number = {p.phone: p for p in policies}
         self._by_id = {p.clinic_id: p for p in policies}
 
     def for_number(self, number: str | None) -> Policy | None:
-        if number is None:
+        """The clinic whose number was called (Twilio's `To`), None for an unknown number."""
+        if not number:
             return None
-        return self._by_number.get(number)
+        return self._by_number.get(number.strip())
 
     def by_id(self, clinic_id: str) -> Policy | None:
         return self._by_id.get(clinic_id)
@@ -171,5 +119,4 @@ class Policies:
 
     @classmethod
     def load(cls, path: Path) -> Policies:
-        files = sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
-        return cls([load_policy(f) for f in files])
+        return cls([load_policy(f) for f in policy_files(path)])
