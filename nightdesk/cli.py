@@ -9,6 +9,8 @@ import click
 # Each module defines `register(cli: click.Group) -> None`.
 COMMAND_MODULES = [
     "nightdesk.cmd_triage",
+    "nightdesk.cmd_serve",
+    "nightdesk.cmd_admin",
 ]
 
 

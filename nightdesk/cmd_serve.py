@@ -1,0 +1,91 @@
+"""`nightdesk serve`: the whole product on one machine (web, worker, embedded Redis, SQLite)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from config.settings import Settings, SettingsError
+from nightdesk.services import build_services, redis_url_of
+from tickets import db
+
+log = logging.getLogger("nightdesk.serve")
+
+
+def _banner(settings: Settings, url: str, redis_url: str, admin: tuple[str, str] | None) -> str:
+    svc_policy = settings.policy_path
+    lines = [
+        "",
+        f"Nightdesk is running at {url}",
+        f"  database   {settings.sqlalchemy_url.split('@')[-1]}",
+        f"  redis      {redis_url}" + ("  (embedded)" if not settings.redis_url else ""),
+        f"  policy     {svc_policy}",
+        "  twilio     " + ("live REST API" if settings.twilio_live else
+                          "no account: outgoing SMS/calls go to the outbox (`nightdesk outbox`)"),
+        "",
+        f"  dashboard  {url}/login",
+    ]
+    if admin:
+        lines.append(f"             first admin created: user {admin[0]!r}, password {admin[1]!r}")
+    lines += [
+        f"  webhooks   {url}/voice  (voice, status callback {url}/voice/status)",
+        f"             {url}/sms    (messaging)",
+        "",
+        "  try it     nightdesk call     (a phone call, typed)",
+        "             nightdesk text     (an SMS thread)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _first_admin(services: object) -> tuple[str, str] | None:
+    from tickets.users import ensure_first_admin
+
+    with services.session() as session:  # type: ignore[attr-defined]
+        return ensure_first_admin(session)
+
+
+def run_worker_process(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "workers"], env=env)
+
+
+def register(cli: click.Group) -> None:
+    @cli.command()
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=5000, show_default=True, type=int)
+    @click.option("--no-worker", is_flag=True, help="Do not start an RQ worker process.")
+    def serve(host: str, port: int, no_worker: bool) -> None:
+        """Run the web app, an RQ worker and an embedded Redis on SQLite, in one command."""
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        try:
+            settings = Settings.from_env()
+        except SettingsError as exc:
+            raise click.ClickException(str(exc)) from None
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        services = build_services(settings)
+        db.upgrade(services.engine)
+        redis_url = redis_url_of(services.redis)
+        admin = _first_admin(services)
+        worker = None
+        if not no_worker:
+            env = dict(os.environ, REDIS_URL=redis_url,
+                       NIGHTDESK_DATA_DIR=str(Path(settings.data_dir).resolve()))
+            worker = run_worker_process(env)
+        from werkzeug.serving import run_simple
+
+        from ivr import create_app
+
+        app = create_app(services)
+        click.echo(_banner(settings, f"http://{host}:{port}", redis_url, admin))
+        try:
+            run_simple(host, port, app, threaded=True, use_reloader=False)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=10)
+            services.engine.dispose()
