@@ -41,6 +41,9 @@ class Settings:
     twilio_api_base: str | None = None  # override of https://api.twilio.com (tests, proxies)
     twilio_timeout: float = 10.0
     conversation_ttl: int = 24 * 3600
+    sms_thread_hours: int = 4  # an SMS after this much quiet starts a new thread (contact)
+    sms_rate_limit: int = 10  # messages per caller+clinic per 10 min answered; more: stored only
+    sms_replies_per_day: int = 30  # SMS pumping guard: replies per caller+clinic per 24 h
     queue_name: str = "nightdesk"
     dev: bool = True
     extra: dict[str, str] = field(default_factory=dict)
@@ -103,6 +106,9 @@ class Settings:
             twilio_api_base=env.get("TWILIO_API_BASE") or None,
             twilio_timeout=twilio_timeout,
             conversation_ttl=_int(env, "CONVERSATION_TTL", 24 * 3600),
+            sms_thread_hours=_int(env, "SMS_THREAD_HOURS", 4),
+            sms_rate_limit=_int(env, "SMS_RATE_LIMIT", 10),
+            sms_replies_per_day=_int(env, "SMS_REPLIES_PER_DAY", 30),
             queue_name=env.get("NIGHTDESK_QUEUE", "nightdesk"),
             dev=dev,
         )
