@@ -111,7 +111,7 @@ def _person(doc: Doc, path: Path_, raw: Any, pid: str, *, keys: bool = True) -> 
     if not E164.match(phone):
         doc.problem(
             (*path, "phone"),
-            f"{phone or 'missing'} is not an E.164 number",
+            f"{phone!r} is not an E.164 number" if phone else "phone is missing",
             'write it like "+15555550142" in quotes',
         )
         return None
@@ -163,7 +163,7 @@ def read_on_call(doc: Doc, tz: ZoneInfo) -> OnCallPlan:
         shift = _shift(doc, (*base, "shifts", i), raw, ref, tz)
         if shift:
             shifts.append(shift)
-    if default is None and rotation is None and doc.get(base) is not None:
+    if default is None and rotation is None and doc.get(base) is not None and phone is None:
         if people:
             default = next(iter(people.values()))
         else:

@@ -165,7 +165,7 @@ def read_clients(doc: Doc, path: Path_) -> dict[str, tuple[ClientEntry, ...]]:
             if not E164.match(phone):
                 doc.problem(
                     where,
-                    f"{phone or 'missing phone'} is not an E.164 number",
+                    f"{phone!r} is not an E.164 number" if phone else "phone is missing",
                     'write it like "+15555550123" in quotes',
                 )
             elif entry.get("surgery") is not None and surgery is None:

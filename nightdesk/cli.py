@@ -11,6 +11,7 @@ COMMAND_MODULES = [
     "nightdesk.cmd_triage",
     "nightdesk.cmd_serve",
     "nightdesk.cmd_admin",
+    "nightdesk.cmd_policy",
 ]
 
 
