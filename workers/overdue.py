@@ -37,8 +37,8 @@ def overdue_text(ticket: Ticket, policy: Policy) -> str:
     pet = (ticket.patient or {}).get("name") or ticket.species or "a pet"
     due = policy.local(ticket.due_at).strftime("%H:%M")
     return (
-        f"Nightdesk: {ticket.disposition} callback #{ticket.id} ({pet}, owner {mask(ticket.caller)})"
-        f" was due at {due} and nobody has called back yet."
+        f"Nightdesk: {ticket.disposition} callback #{ticket.id} ({pet}, "
+        f"owner {mask(ticket.caller)}) was due at {due} and nobody has called back yet."
     )
 
 
