@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 # Each module defines a Flask blueprint named `bp` (and may define `init_app(app)`).
 BLUEPRINT_MODULES = [
     "ivr.api",
+    "ivr.voice",
 ]
 
 
