@@ -1,0 +1,271 @@
+"""Twilio voice webhooks: POST /voice, /voice/turn/<n> (Gather actions), /voice/status.
+
+Thin views: parse the form, run one conversation step, render TwiML. Every route is
+signature-checked, idempotent on (CallSid, step) and never answers with a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from config.policy import Policy
+from ivr import prompts, services
+from ivr.conversation import new_conversation, step
+from ivr.flow_model import HANGUP, SILENCE, START, Conversation, ConversationStore, Event, Reply
+from ivr.twilio_sig import twilio_webhook, twiml_response
+from nightdesk.services import Services
+from tickets.outbound import mask
+from workers.queueing import enqueue
+from workers.tickets import file_ticket
+
+log = logging.getLogger(__name__)
+bp = Blueprint("voice", __name__)
+SEEN_TTL = 24 * 3600
+STATUS_RANK = {"queued": 0, "initiated": 0, "ringing": 1, "in-progress": 2, "answered": 2}
+TERMINAL = ("completed", "busy", "failed", "no-answer", "canceled")
+MAX_HINTS = 400
+
+
+def clock() -> datetime:
+    """Now (UTC); tests and the bench set app.config["NIGHTDESK_CLOCK"] to control it."""
+    fn: Callable[[], datetime] | None = current_app.config.get("NIGHTDESK_CLOCK")
+    return fn() if fn else datetime.now(UTC)
+
+
+def _store(svc: Services) -> ConversationStore:
+    return ConversationStore(svc.redis, svc.settings.conversation_ttl)
+
+
+def _hints() -> str:
+    cached: str | None = current_app.config.get("_VOICE_HINTS")
+    if cached is None:
+        import nlp
+
+        words = list(getattr(nlp, "speech_hints", lambda: [])())[:MAX_HINTS]
+        cached = ",".join(prompts.clean(w, 100).replace(",", " ") for w in words)
+        current_app.config["_VOICE_HINTS"] = cached
+    return cached
+
+
+def render(reply: Reply, policy: Policy) -> VoiceResponse:
+    """A conversation Reply as TwiML: <Say> per sentence, one <Gather> + <Redirect>, <Dial>."""
+    conv = reply.conversation
+    lang = conv.language
+    say_kw = {"voice": policy.voice, "language": lang}
+    resp = VoiceResponse()
+    for p in reply.say:
+        resp.say(prompts.clean(prompts.render(p.key, p.params, language=lang)), **say_kw)
+    if reply.ask is not None:
+        action = f"/voice/turn/{conv.turn_no}"
+        opts: dict[str, Any] = {
+            "input": "speech dtmf",
+            "action": action,
+            "method": "POST",
+            "speech_timeout": "auto",
+            "language": lang,
+            "timeout": 6,
+        }
+        if reply.expects == "digits":
+            opts["num_digits"] = 1
+        elif reply.expects == "number":
+            opts.update(finish_on_key="#", timeout=8)
+        else:
+            opts["num_digits"] = 1  # a keypress (0: a person) ends the answer at once
+            if hints := _hints():
+                opts["hints"] = hints
+        gather = resp.gather(**opts)
+        gather.say(
+            prompts.clean(prompts.render(reply.ask.key, reply.ask.params, language=lang)), **say_kw
+        )
+        resp.redirect(action, method="POST")  # no input: the next turn hears silence
+    elif reply.dial:
+        resp.dial(reply.dial, caller_id=policy.phone)
+    else:
+        resp.hangup()
+    return resp
+
+
+def _file(svc: Services, conv: Conversation, stage: str) -> None:
+    enqueue(svc.queue, file_ticket, "voice", conv.id, key=f"{conv.source_key}:{stage}")
+
+
+def _once(svc: Services, sid: str, step_name: str, build: Callable[[], str]) -> str:
+    """Run build() once per (CallSid, step); a duplicate post gets the same TwiML back."""
+    key = f"nd:seen:voice:{sid}:{step_name}"
+    if svc.redis.set(key, "", nx=True, ex=SEEN_TTL):
+        twiml = build()
+        svc.redis.set(key, twiml, ex=SEEN_TTL)
+        return twiml
+    for _ in range(100):  # the first request may still be working: wait for its answer
+        cached = svc.redis.get(key)
+        if cached:
+            return cached.decode() if isinstance(cached, bytes) else str(cached)
+        time.sleep(0.05)
+    raise TimeoutError(f"duplicate of {step_name} for {sid[-6:]} got no first answer")
+
+
+def _event() -> Event:
+    form = request.form
+    digits = (form.get("Digits") or "").strip()
+    if digits:
+        return Event.digits(digits)
+    speech = prompts.clean(form.get("SpeechResult") or "")
+    if speech:
+        try:
+            confidence: float | None = float(form.get("Confidence") or "")
+        except ValueError:
+            confidence = None
+        return Event.speech(speech, confidence)
+    return Event(SILENCE)
+
+
+def _advance(svc: Services, conv: Conversation, policy: Policy, event: Event) -> str:
+    reply = step(conv, event, engine=svc.triage, policy=policy, now=clock())
+    twiml = str(render(reply, policy))
+    new = reply.conversation
+    _store(svc).save(new)
+    if "send_er_sms" in reply.actions:
+        _file(svc, new, "emergency")
+    if new.done:
+        _file(svc, new, "end")
+    return twiml
+
+
+def _fallback(svc: Services, sid: str, policy: Policy | None, exc: BaseException) -> str:
+    """Log, then give the caller safe words and keep what they said (never a 500)."""
+    log.error("voice flow failed for call …%s: %r", sid[-6:], exc, exc_info=exc)
+    conv: Conversation | None = None
+    try:
+        conv = _store(svc).load("voice", sid)
+        if conv is None and policy is not None:
+            conv = new_conversation(
+                channel="voice",
+                conv_id=sid,
+                policy=policy,
+                caller=request.form.get("From", ""),
+                now=clock(),
+            )
+        if conv is not None:
+            said = prompts.clean(request.form.get("SpeechResult") or "")
+            if said:
+                conv.add_turn("caller", said, clock())
+            conv.done, conv.ended_reason = True, "error"
+            _store(svc).save(conv)
+            _file(svc, conv, "error")
+    except Exception as again:  # noqa: BLE001 - the caller must still hear something
+        log.error("could not save call …%s after the failure: %r", sid[-6:], again)
+    resp = VoiceResponse()
+    if policy is None:
+        resp.say(prompts.render("unknown_number"))
+    else:
+        urgent = conv is None or conv.disposition != "routine" or conv.state == "emergency"
+        params = {
+            "er_name": policy.er.name,
+            "er_address": policy.er.address,
+            "er_phone": prompts.spoken_phone(policy.er.phone),
+        }
+        key = "fallback_er" if urgent else "fallback_callback"
+        resp.say(
+            prompts.render(key, params, language=policy.language),
+            voice=policy.voice,
+            language=policy.language,
+        )
+    resp.hangup()
+    return str(resp)
+
+
+def _safely(sid: str, policy: Policy | None, run: Callable[[], str]) -> Response:
+    svc = services()
+    try:
+        twiml = run()
+    except Exception as exc:  # noqa: BLE001 - a webhook never answers a caller with a 500
+        twiml = _fallback(svc, sid, policy, exc)
+    return twiml_response(twiml)
+
+
+@bp.post("/voice")
+@twilio_webhook
+def incoming() -> Response:
+    svc, form = services(), request.form
+    sid, to, caller = form.get("CallSid", ""), form.get("To", ""), form.get("From", "")
+    policy = svc.policies.for_number(to)
+    if policy is None:
+        log.warning("call to %s, which is no clinic's number; check the policy files", mask(to))
+        resp = VoiceResponse()
+        resp.say(prompts.render("unknown_number"))
+        resp.hangup()
+        return twiml_response(resp)
+
+    def run() -> str:
+        now = clock()
+        if policy.is_open(now):
+            resp = VoiceResponse()
+            resp.dial(policy.front_desk or policy.phone)
+            return str(resp)
+        conv = new_conversation(channel="voice", conv_id=sid, policy=policy, caller=caller, now=now)
+        return _advance(svc, conv, policy, Event(START))
+
+    return _safely(sid, policy, lambda: _once(svc, sid, "start", run))
+
+
+@bp.post("/voice/turn/<int:n>")
+@twilio_webhook
+def turn(n: int) -> Response:
+    svc = services()
+    sid = request.form.get("CallSid", "")
+    conv = _store(svc).load("voice", sid)
+    policy = svc.policies.by_id(conv.clinic_id) if conv else None
+    policy = policy or svc.policies.for_number(request.form.get("To"))
+
+    def run() -> str:
+        if conv is None or policy is None:
+            raise LookupError(f"no conversation for call …{sid[-6:]} (expired or unknown)")
+        return _advance(svc, conv, policy, _event())
+
+    return _safely(sid, policy, lambda: _once(svc, sid, f"turn{n}", run))
+
+
+@bp.post("/voice/status")
+@twilio_webhook
+def status() -> Response:
+    svc, form = services(), request.form
+    sid, call_status = form.get("CallSid", ""), form.get("CallStatus", "")
+    policy = svc.policies.for_number(form.get("To"))
+
+    def run() -> str:
+        if not svc.redis.set(
+            f"nd:seen:voice:{sid}:status:{call_status}", "1", nx=True, ex=SEEN_TTL
+        ):
+            return str(VoiceResponse())
+        store = _store(svc)
+        conv = store.load("voice", sid)
+        if conv is None:  # open hours (dialled through) or an unknown number: nothing to file
+            return str(VoiceResponse())
+        rank = 3 if call_status in TERMINAL else STATUS_RANK.get(call_status, 0)
+        old = 3 if conv.call_status in TERMINAL else STATUS_RANK.get(conv.call_status, -1)
+        if rank <= old:  # monotonic: a late 'ringing' never undoes 'completed'
+            return str(VoiceResponse())
+        if call_status in TERMINAL:
+            done = conv.done
+            conv = step(
+                conv,
+                Event(HANGUP),
+                engine=svc.triage,
+                policy=svc.policies.by_id(conv.clinic_id) or policy,  # type: ignore[arg-type]
+                now=clock(),
+            ).conversation
+            conv.ended_reason = conv.ended_reason if done else "hangup"
+        conv.call_status = call_status
+        store.save(conv)
+        if call_status in TERMINAL:
+            _file(svc, conv, "status")
+        return str(VoiceResponse())
+
+    return _safely(sid, policy, run)

@@ -1,0 +1,196 @@
+"""The job that files a finished (or emergency, or abandoned) conversation as a ticket."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from config.policy import Policy
+from ivr import prompts
+from ivr.conversation import closing_params
+from ivr.flow_model import Conversation, ConversationStore
+from tickets.filing import file_contact
+from tickets.models import OutboundMessage, Ticket
+from tickets.outbound import mask, queue_sms
+from workers import context
+from workers.messages import enqueue_outbound
+
+log = logging.getLogger(__name__)
+_HAS_PAGING = importlib.util.find_spec("tickets.paging") is not None
+
+
+def file_ticket(channel: str, conv_id: str) -> int | None:
+    """File the conversation nd:conv:<channel>:<id>; idempotent; errors propagate for Retry."""
+    svc = context.services()
+    conv = ConversationStore(svc.redis, svc.settings.conversation_ttl).load(channel, conv_id)
+    if conv is None:
+        log.error("conversation %s:%s is gone (expired?); nothing to file", channel, conv_id)
+        return None
+    policy = svc.policies.by_id(conv.clinic_id)
+    if policy is None:
+        raise LookupError(f"no policy for clinic {conv.clinic_id!r}")
+    now = datetime.now(UTC)
+    with svc.session() as session:
+        ticket, message_ids, page_result = file_conversation(session, conv, policy, now=now)
+        session.commit()
+    for mid in message_ids:
+        enqueue_outbound(svc.queue, mid)
+    if page_result is not None:
+        from workers import paging as paging_jobs
+
+        paging_jobs.dispatch(svc.queue, page_result)
+    return ticket.id
+
+
+def file_conversation(
+    session: Session, conv: Conversation, policy: Policy, *, now: datetime
+) -> tuple[Ticket, list[int], Any]:
+    """File the ticket and record (not send) its messages; the caller commits, then sends."""
+    verdict = conv.effective_verdict()
+    ticket = file_contact(
+        session,
+        source_key=conv.source_key,
+        clinic_id=conv.clinic_id,
+        channel=conv.channel,
+        caller=conv.caller,
+        callback_number=conv.callback_number or conv.caller,
+        verdict=verdict,
+        transcript=list(conv.turns),
+        ended_reason=conv.ended_reason or "hangup",
+        now=now,
+        policy=policy,
+    )
+    ids: list[int] = []
+    params = closing_params(verdict, policy, channel="sms", language=conv.language)
+    if ticket.disposition == "emergency":
+        ids.append(_er_sms(session, conv, policy, ticket, verdict, params))
+    elif conv.done and any(t["role"] == "caller" for t in conv.turns):
+        ids.append(_promise_sms(session, conv, policy, ticket, params, now))
+    page_sms, page_result = _page(session, conv, policy, ticket, now)
+    if page_sms is not None:
+        ids.append(page_sms)
+    return ticket, ids, page_result
+
+
+def _er_sms(
+    session: Session,
+    conv: Conversation,
+    policy: Policy,
+    ticket: Ticket,
+    verdict: dict[str, Any],
+    params: dict[str, Any],
+) -> int:
+    er = policy.er
+    body = prompts.render(
+        "er_details_sms",
+        {
+            **params,
+            "er_note": f"{er.note[0].upper()}{er.note[1:]}. " if er.note else "",
+            "maps": er.maps_url or "",
+        },
+        channel="sms",
+        language=conv.language,
+    ).strip()
+    if "toxin" in (verdict.get("red_flags") or []):
+        body += prompts.render(
+            "er_details_poison_sms", params, channel="sms", language=conv.language
+        )
+    return queue_sms(
+        session,
+        key=f"{conv.source_key}:er_details",
+        clinic_id=conv.clinic_id,
+        to=conv.caller,
+        from_=policy.phone,
+        body=body,
+        purpose="er_details",
+        ticket_id=ticket.id,
+    )
+
+
+def _promise_sms(
+    session: Session,
+    conv: Conversation,
+    policy: Policy,
+    ticket: Ticket,
+    params: dict[str, Any],
+    now: datetime,
+) -> int:
+    when = prompts.when_phrase(
+        policy.local(ticket.due_at), policy.local(now), language=conv.language
+    )
+    about = params["subject"]
+    body = prompts.render(
+        "callback_promise_sms",
+        {**params, "when": when, "about": about},
+        channel="sms",
+        language=conv.language,
+    )
+    # ONE per ticket, however many contacts join it.
+    return queue_sms(
+        session,
+        key=f"ticket:{ticket.id}:callback_promise",
+        clinic_id=conv.clinic_id,
+        to=ticket.callback_number,
+        from_=policy.phone,
+        body=body,
+        purpose="callback_promise",
+        ticket_id=ticket.id,
+    )
+
+
+def _page(
+    session: Session, conv: Conversation, policy: Policy, ticket: Ticket, now: datetime
+) -> tuple[int | None, Any]:
+    """Page the on-call vet when the policy says so: (fallback SMS id, tickets.paging result)."""
+    if _HAS_PAGING:
+        from tickets import paging
+
+        return None, paging.page_for_ticket(session, policy, ticket, now)
+    # Without tickets.paging: one SMS to the on-call number, by the policy's paging rules.
+    tonight = (
+        session.scalar(
+            select(func.count())
+            .select_from(OutboundMessage)
+            .where(
+                OutboundMessage.clinic_id == conv.clinic_id,
+                OutboundMessage.purpose == "page",
+                OutboundMessage.created_at >= policy.night_start(now),
+                OutboundMessage.key != f"{conv.source_key}:page",
+            )
+        )
+        or 0
+    )
+    decision = policy.page_decision(
+        ticket.disposition, ticket.flags or [], conv.caller, now, tonight
+    )
+    if not decision.page:
+        return None, None
+    body = prompts.render(
+        "page_sms",
+        {
+            "clinic": policy.name,
+            "disposition": ticket.disposition.upper(),
+            "caller": prompts.display_phone(conv.caller),
+            "summary": ticket.summary,
+            "ticket": ticket.id,
+        },
+        channel="sms",
+        language=conv.language,
+    )
+    log.info("paging on-call for ticket %s (%s): %s", ticket.id, mask(conv.caller), decision.reason)
+    mid = queue_sms(
+        session,
+        key=f"{conv.source_key}:page",
+        clinic_id=conv.clinic_id,
+        to=policy.on_call(now).primary.phone,
+        from_=policy.phone,
+        body=body,
+        purpose="page",
+        ticket_id=ticket.id,
+    )
+    return mid, None
