@@ -13,10 +13,11 @@ from tickets.outbound import queue_sms
 from workers.messages import enqueue_outbound
 
 
-def _queue(services: Services, key: str = "k1", to: str = "+15555550123") -> int:
+def _queue(services: Services, key: str = "k1", to: str = "+15555550123",
+           purpose: str = "er_details") -> int:
     with services.session() as s:
         mid = queue_sms(s, key=key, clinic_id="maple-street", to=to, from_="+15555550100",
-                        body="Riverside Animal Emergency Center, +15555550199", purpose="er_details")
+                        body="Riverside Animal Emergency Center, +15555550199", purpose=purpose)
         s.commit()
     return mid
 
@@ -61,7 +62,7 @@ def test_opted_out_number_is_never_sent(services: Services, twilio_api: TwilioAP
     with services.session() as s:
         s.add(OptOut(phone="+15555550123", clinic_number="+15555550100", active=True))
         s.commit()
-    mid = _queue(services)
+    mid = _queue(services, purpose="callback_promise")  # er_details would go as a call
     enqueue_outbound(services.queue, mid)
     run_worker()
     assert twilio_api.messages() == []

@@ -34,8 +34,10 @@ def insert_ignore(session: Session, model: type[Any], values: dict[str, Any]) ->
     """INSERT … ON CONFLICT DO NOTHING; True when a row was inserted."""
     dialect = session.get_bind().dialect.name
     ins = pg_insert if dialect == "postgresql" else sqlite_insert
-    result = session.execute(ins(model).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    stmt = ins(model).values(**values).on_conflict_do_nothing()
+    # rowcount is -1 under psycopg 3 + SQLAlchemy 2.1: RETURNING tells inserted from skipped.
+    result = session.execute(stmt.returning(*model.__table__.primary_key.columns))
+    return result.first() is not None
 
 
 def queue_message(
@@ -127,10 +129,14 @@ def deliver(session: Session, message_id: int, client: Client | None) -> Outboun
     if msg.status in ("sent", "outbox", "blocked"):
         return msg
     if msg.kind == "sms" and is_opted_out(session, msg.to, msg.from_):
-        msg.status, msg.error = "blocked", "recipient opted out (STOP)"
-        session.commit()
-        log.info("not sending %s to %s: opted out", msg.purpose, mask(msg.to))
-        return msg
+        from tickets.optout import call_instead  # an emergency SMS becomes a voice call
+
+        if not call_instead(msg):
+            msg.status, msg.error = "blocked", "recipient opted out (STOP)"
+            session.commit()
+            log.info("not sending %s to %s: opted out", msg.purpose, mask(msg.to))
+            return msg
+        log.info("%s to %s (opted out) goes as a voice call", msg.purpose, mask(msg.to))
     if client is None:
         msg.status, msg.sent_at, msg.attempts = "outbox", utcnow(), msg.attempts + 1
         session.commit()
