@@ -1,0 +1,101 @@
+"""Admin pages: the outbox (every SMS and call we sent or would send), users, the policy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from ivr import services
+from ivr.auth import role_required
+from ivr.dashboard import bp, now
+from tickets.models import OutboundMessage
+from tickets.users import ROLES, UserError, create_user, disable_user, list_users
+
+
+@bp.get("/admin/outbox")
+@role_required("admin")
+def outbox() -> Any:
+    with services().session() as s:
+        rows = list(
+            s.scalars(select(OutboundMessage).order_by(OutboundMessage.id.desc()).limit(200))
+        )
+    return render_template("outbox.html", rows=rows)
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@role_required("admin")
+def users() -> Any:
+    if request.method == "POST":
+        f = request.form
+        with services().session() as s:
+            try:
+                create_user(
+                    s,
+                    f.get("username", ""),
+                    f.get("password", ""),
+                    f.get("role", ""),
+                    clinic_id=f.get("clinic_id") or None,
+                )
+                s.commit()
+                flash(f"User {f.get('username', '').strip().lower()} created.", "ok")
+            except UserError as exc:
+                flash(str(exc), "error")
+        return redirect(url_for("dashboard.users"), 303)
+    with services().session() as s:
+        rows = list_users(s)
+    return render_template("users.html", rows=rows, roles=ROLES, clinics=services().policies.all)
+
+
+@bp.post("/admin/users/<username>/disable")
+@role_required("admin")
+def disable(username: str) -> Any:
+    with services().session() as s:
+        try:
+            disable_user(s, username)
+            s.commit()
+            flash(f"User {username} disabled.", "ok")
+        except UserError as exc:
+            flash(str(exc), "error")
+    return redirect(url_for("dashboard.users"), 303)
+
+
+@bp.route("/admin/policy", methods=["GET", "POST"])
+@role_required("admin")
+def policy() -> Any:
+    """The clinics' policies (read-only) and a dry run: what would the line do for this text?"""
+    policies = services().policies
+    result = error = None
+    form = request.form
+    if request.method == "POST":
+        from nightdesk.explain import UnknownNumber, explain
+
+        at = now()
+        if form.get("at"):
+            try:
+                at = datetime.fromisoformat(form["at"])
+            except ValueError:
+                error = "Time must look like 2026-11-22T23:30"
+        if at.tzinfo is None:
+            chosen = policies.for_number(form.get("to")) or policies.default
+            at = at.replace(tzinfo=chosen.tz)
+        text = form.get("text", "").strip()
+        if not text:
+            error = "Type what a caller might say."
+        if error is None:
+            try:
+                result = explain(
+                    policies,
+                    text,
+                    at,
+                    form.get("to") or None,
+                    caller=form.get("caller") or None,
+                    engine=services().triage,
+                )
+            except UnknownNumber as exc:
+                error = str(exc)
+    return render_template(
+        "policy.html", policies=policies.all, result=result, error=error, form=form
+    )
