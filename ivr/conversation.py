@@ -54,20 +54,20 @@ class Question:
 
 # Most serious first. A question is asked once, and only while one of its topics is unknown.
 QUESTIONS: tuple[Question, ...] = (
-    Question("species", "ask_species", frozenset({"species", "name", "patient"})),
+    Question("species", "ask_species", frozenset({"species_name", "species", "name"})),
     Question("onset", "ask_onset", frozenset({"onset"})),
-    Question("eating", "ask_eating", frozenset({"eating", "drinking", "appetite"})),
+    Question("eating", "ask_eating", frozenset({"eating_drinking", "eating", "drinking"})),
     Question(
         "toileting",
         "ask_toileting",
-        frozenset({"toileting", "urination", "defecation", "peeing", "pooping"}),
+        frozenset({"peeing_pooping", "urination", "defecation"}),
     ),
     Question(
         "behaviour",
         "ask_behaviour",
-        frozenset({"behaviour", "behavior", "demeanor", "mentation", "energy"}),
+        frozenset({"behaviour", "behavior"}),
     ),
-    Question("surgery", "ask_surgery", frozenset({"surgery", "recent_surgery", "post_op"})),
+    Question("surgery", "ask_surgery", frozenset({"surgery"})),
 )
 ASKING = {"open": "ask_open", **{q.state: q.prompt for q in QUESTIONS}}
 
@@ -138,8 +138,8 @@ class _Step:
         verdict = self.engine.analyze(texts, now=self.policy.local(self.now))
         conv = self.conv
         conv.verdict = verdict.to_dict()
-        conv.unknowns = list(verdict.unknowns()) if hasattr(verdict, "unknowns") else []
-        conv.summary = verdict.summary() if hasattr(verdict, "summary") else ""
+        conv.unknowns = list(verdict.unknowns())
+        conv.summary = verdict.summary()
         concern = set(getattr(verdict, "caller_concern", None) or [])
         if concern:
             conv.raise_floor(
@@ -232,7 +232,7 @@ class _Step:
         conv = self.conv
         if conv.verdict.get("intent", "sick_pet") not in ("sick_pet", "", None):
             return "callback"
-        unknown = set(conv.unknowns) if conv.unknowns else _derived_unknowns(conv.verdict)
+        unknown = set(conv.unknowns)
         for q in QUESTIONS:
             if q.state not in conv.asked and q.topics & unknown:
                 return q.state
@@ -257,33 +257,6 @@ class _Step:
             self.analyze()
             return "emergency" if conv.disposition == "emergency" else self.next_question()
         return target
-
-
-def _derived_unknowns(verdict: dict[str, Any]) -> set[str]:
-    """The open topics when the engine lists none: what the verdict leaves empty."""
-    codes = {s.get("code") for s in verdict.get("symptoms") or [] if isinstance(s, dict)}
-    patient = verdict.get("patient") or {}
-    out = {"behaviour", "surgery"}
-    if not verdict.get("species") or not patient.get("name"):
-        out.add("species")
-    if not verdict.get("onset"):
-        out.add("onset")
-    if not codes & {"not_eating", "not_drinking", "excessive_thirst"}:
-        out.add("eating")
-    if not codes & {
-        "vomiting",
-        "diarrhea",
-        "constipation",
-        "straining_to_urinate",
-        "unable_to_urinate",
-        "frequent_urination",
-        "blood_in_urine",
-        "blood_in_stool",
-    }:
-        out.add("toileting")
-    if "post_op" in (verdict.get("flags") or []):
-        out.discard("surgery")
-    return out
 
 
 def step(

@@ -12,6 +12,7 @@ COMMAND_MODULES = [
     "nightdesk.cmd_serve",
     "nightdesk.cmd_admin",
     "nightdesk.cmd_policy",
+    "nightdesk.cmd_call",
 ]
 
 

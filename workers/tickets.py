@@ -34,7 +34,7 @@ def file_ticket(channel: str, conv_id: str) -> int | None:
     policy = svc.policies.by_id(conv.clinic_id)
     if policy is None:
         raise LookupError(f"no policy for clinic {conv.clinic_id!r}")
-    now = datetime.now(UTC)
+    now = _filed_at(conv)
     with svc.session() as session:
         ticket, message_ids, page_result = file_conversation(session, conv, policy, now=now)
         session.commit()
@@ -45,6 +45,15 @@ def file_ticket(channel: str, conv_id: str) -> int | None:
 
         paging_jobs.dispatch(svc.queue, page_result)
     return ticket.id
+
+
+def _filed_at(conv: Conversation) -> datetime:
+    """The time of the contact's last turn: a retried job files as of the call, not of now."""
+    stamps = [t["at"] for t in conv.turns if t.get("at")] or [conv.started_at]
+    try:
+        return datetime.fromisoformat(max(stamps))
+    except (TypeError, ValueError):
+        return datetime.now(UTC)
 
 
 def file_conversation(

@@ -1,0 +1,70 @@
+"""`nightdesk call`: the dev phone against a running server (interactive or scripted)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+DEFAULT_TO = "+15555550100"  # the example clinic (config/clinics/example.yaml)
+
+
+def _typed() -> Iterator[str]:
+    while True:
+        try:
+            yield input("you> ")
+        except EOFError:
+            return
+
+
+def _scripted(path: Path) -> Iterator[str]:
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.lstrip().startswith("#"):
+            yield line
+
+
+@click.command("call")
+@click.option(
+    "--url",
+    default="http://127.0.0.1:5000",
+    show_default=True,
+    help="The Nightdesk server to call.",
+)
+@click.option(
+    "--from", "caller", default="+15555550123", show_default=True, help="The caller's number."
+)
+@click.option("--to", default=DEFAULT_TO, show_default=True, help="The clinic number dialled.")
+@click.option(
+    "--script",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Play these lines (one answer per line; empty = silence; 'hangup').",
+)
+def call(url: str, caller: str, to: str, script: Path | None) -> None:
+    """Call the voice line as Twilio would: type what you say (digits = keypad, empty = silence)."""
+    import requests
+
+    from config.settings import Settings
+    from nightdesk.devphone import DevPhone, requests_post
+
+    settings = Settings.from_env()
+    with requests.Session() as session:
+        phone = DevPhone(
+            requests_post(session),
+            url=url,
+            caller=caller,
+            to=to,
+            token=settings.twilio_auth_token,
+            public_base=settings.public_base_url,
+        )
+        lines = _scripted(script) if script else _typed()
+        try:
+            phone.run(lines)
+        except requests.ConnectionError:
+            click.echo(f"no server answers at {url} — start one with `nightdesk serve`", err=True)
+            sys.exit(1)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(call)
