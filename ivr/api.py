@@ -1,15 +1,20 @@
-"""The JSON API for practice-management systems: bearer-token auth."""
+"""The JSON API for practice-management systems: bearer-token auth, acting as the "api" user."""
 
 from __future__ import annotations
 
 import hmac
+from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, request
-from sqlalchemy import select
+from flask import Blueprint, abort, current_app, jsonify, request
+from werkzeug.datastructures import MultiDict
 
 from ivr import services
-from tickets.models import Ticket
+from tickets import lifecycle
+from tickets.models import DISPOSITIONS, Ticket, TicketEvent, utcnow
+from tickets.queue import PER_PAGE, STATUSES, Filters, queue_page
+from tickets.users import api_user
+from workers.messages import enqueue_outbound
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -24,7 +29,20 @@ def _require_token() -> None:
         abort(401)
 
 
-def ticket_json(t: Ticket) -> dict[str, Any]:
+@bp.errorhandler(400)
+@bp.errorhandler(401)
+@bp.errorhandler(404)
+@bp.errorhandler(409)
+def _json_error(exc: Any) -> Any:
+    return jsonify({"error": getattr(exc, "description", str(exc))}), exc.code
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
+
+
+def ticket_json(t: Ticket, now: datetime | None = None) -> dict[str, Any]:
+    """A queue item as JSON (the list form: no transcript)."""
     return {
         "id": t.id,
         "clinic": t.clinic_id,
@@ -33,30 +51,145 @@ def ticket_json(t: Ticket) -> dict[str, Any]:
         "channel": t.channel,
         "disposition": t.disposition,
         "red_flags": t.red_flags,
-        "reasons": t.reasons,
-        "symptoms": t.symptoms,
-        "onset": t.onset,
+        "summary": t.summary,
         "species": t.species,
         "patient": t.patient,
-        "exposures": t.exposures,
-        "flags": t.flags,
-        "intent": t.intent,
-        "summary": t.summary,
-        "transcript": t.transcript,
-        "status": t.status,
+        "status": lifecycle.effective_status(t, now or utcnow()),
+        "claimed_by": t.claimed_by if lifecycle.is_claim_live(t, now or utcnow()) else None,
+        "claim_expires_at": _iso(t.claim_expires_at),
         "outcome": t.outcome,
         "due_at": t.due_at.isoformat(),
+        "escalated_at": _iso(t.escalated_at),
         "created_at": t.created_at.isoformat(),
     }
 
 
+def event_json(e: TicketEvent) -> dict[str, Any]:
+    return {"at": e.at.isoformat(), "actor": e.actor, "kind": e.kind, "detail": e.detail}
+
+
+def _filters(args: MultiDict[str, str]) -> Filters:
+    status = args.get("status", "active")
+    disposition = args.get("disposition") or None
+    if status not in STATUSES:
+        abort(400, f"status must be one of {', '.join(STATUSES)}")
+    if disposition is not None and disposition not in DISPOSITIONS:
+        abort(400, f"disposition must be one of {', '.join(DISPOSITIONS)}")
+    try:
+        since = datetime.fromisoformat(args["since"]) if args.get("since") else None
+        until = datetime.fromisoformat(args["until"]) if args.get("until") else None
+        return Filters(
+            status=status,
+            disposition=disposition,
+            clinic=args.get("clinic") or None,
+            since=since,
+            until=until,
+            page=args.get("page", 1, type=int) or 1,
+            per_page=args.get("per_page", args.get("limit", PER_PAGE, type=int), type=int)
+            or PER_PAGE,
+        )
+    except ValueError as exc:
+        abort(400, str(exc))
+
+
 @bp.get("/tickets")
 def list_tickets() -> Any:
-    limit = min(request.args.get("limit", 100, type=int) or 100, 500)
+    filters = _filters(request.args)
+    now = utcnow()
     with services().session() as session:
-        rows = session.scalars(
-            select(Ticket)
-            .order_by(Ticket.disposition_rank.desc(), Ticket.due_at, Ticket.id)
-            .limit(limit)
-        ).all()
-        return jsonify({"tickets": [ticket_json(t) for t in rows]})
+        page = queue_page(session, filters, allowed_clinics=None, now=now)
+        return jsonify(
+            {
+                "tickets": [ticket_json(t, now) for t in page.tickets],
+                "page": page.page,
+                "per_page": page.per_page,
+                "has_next": page.has_next,
+            }
+        )
+
+
+@bp.get("/tickets/<int:ticket_id>")
+def ticket_detail(ticket_id: int) -> Any:
+    with services().session() as session:
+        t = session.get(Ticket, ticket_id)
+        if t is None:
+            abort(404, f"ticket {ticket_id} does not exist")
+        return jsonify(_detail(t, lifecycle.events(session, ticket_id)))
+
+
+def _detail(t: Ticket, events: list[TicketEvent]) -> dict[str, Any]:
+    out = ticket_json(t)
+    out.update(
+        reasons=t.reasons,
+        symptoms=t.symptoms,
+        onset=t.onset,
+        exposures=t.exposures,
+        flags=t.flags,
+        intent=t.intent,
+        transcript=t.transcript,
+        attempts=[event_json(e) for e in events if e.kind == "attempt"],
+        notes=[event_json(e) for e in events if e.kind == "note"],
+        events=[event_json(e) for e in events],
+    )
+    return out
+
+
+@bp.post("/tickets/<int:ticket_id>/<action>")
+def transition(ticket_id: int, action: str) -> Any:
+    """claim | release | attempts | notes | resolve | reopen, with a JSON body."""
+    body = request.get_json(silent=True) or {}
+    if not isinstance(body, dict):
+        abort(400, "the body must be a JSON object")
+    note = str(body.get("note", ""))
+    message_id = None
+    now = utcnow()
+    ttl = current_app.config.get("NIGHTDESK_CLAIM_MINUTES", 15)
+    from datetime import timedelta
+
+    with services().session() as session:
+        if session.get(Ticket, ticket_id) is None:
+            abort(404, f"ticket {ticket_id} does not exist")
+        user = api_user(session)
+        try:
+            if action == "claim":
+                lifecycle.claim(session, ticket_id, user, now, ttl=timedelta(minutes=ttl))
+            elif action == "release":
+                lifecycle.release(session, ticket_id, user, now)
+            elif action == "attempts":
+                lifecycle.log_attempt(
+                    session,
+                    ticket_id,
+                    user,
+                    now,
+                    str(body.get("result", "")),
+                    note=note,
+                    ttl=timedelta(minutes=ttl),
+                )
+            elif action == "notes":
+                lifecycle.add_note(session, ticket_id, user, now, str(body.get("text", "")))
+            elif action == "resolve":
+                t = session.get(Ticket, ticket_id)
+                assert t is not None
+                message_id = lifecycle.resolve(
+                    session,
+                    ticket_id,
+                    user,
+                    now,
+                    str(body.get("outcome", "")),
+                    policy=services().policies.by_id(t.clinic_id),
+                    note=note,
+                ).message_id
+            elif action == "reopen":
+                lifecycle.reopen(session, ticket_id, user, now, note=note)
+            else:
+                abort(404, f"no action {action!r}")
+            session.commit()
+        except lifecycle.TransitionError as exc:
+            session.rollback()
+            abort(409, str(exc))
+        t = session.get(Ticket, ticket_id)
+        assert t is not None
+        result = _detail(t, lifecycle.events(session, ticket_id))
+    if message_id is not None:
+        enqueue_outbound(services().queue, message_id)
+    return jsonify(result)
