@@ -1,0 +1,302 @@
+"""`nightdesk bench voice`: scripted calls against gunicorn on loopback, next to a bare endpoint.
+
+Starts an embedded Redis, a temporary SQLite database and a `python -m workers` process, then, under
+the same gunicorn settings, (1) a bare Flask app answering a fixed TwiML and (2) the Nightdesk app;
+plays the same scripted calls against each with N keep-alive connections, and reports throughput,
+p50/p99 webhook latency, and how long a hang-up takes to become a stored ticket (p95).
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import click
+from twilio.request_validator import RequestValidator
+
+TOKEN = "bench-auth-token-0123456789abcdef"
+CLINIC = "+15555550100"
+# A night-time routine call: the open question, then the engine's follow-up questions.
+SCRIPT = [
+    "my dog Max has been scratching his ears and shaking his head",
+    "it started about three days ago",
+    "he is eating and drinking fine",
+    "peeing and pooping normally",
+    "he is acting normal, just itchy",
+    "1",
+]
+BARE_TWIML = (
+    '<?xml version="1.0" encoding="UTF-8"?><Response><Gather action="/voice/turn/1" '
+    'input="speech dtmf" method="POST" speechTimeout="auto"><Say>Tell me more.</Say>'
+    '</Gather><Redirect method="POST">/voice/turn/1</Redirect></Response>'
+)
+
+
+def bare_app() -> object:
+    """The baseline: Flask answering a fixed TwiML on the same paths."""
+    from flask import Flask, Response
+
+    app = Flask("bare")
+
+    @app.post("/voice")
+    @app.post("/voice/turn/<int:n>")
+    @app.post("/voice/status")
+    def fixed(n: int = 0) -> Response:
+        return Response(BARE_TWIML, mimetype="text/xml")
+
+    return app
+
+
+def nightdesk_app() -> object:
+    """The real app, engine preloaded (gunicorn --preload loads it once, before forking)."""
+    from datetime import UTC, datetime
+
+    from ivr import create_app
+
+    app = create_app()
+    app.extensions["nightdesk"].triage  # noqa: B018 - load spaCy before forking
+    night = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)  # a Monday night in the example clinic
+    app.config["NIGHTDESK_CLOCK"] = lambda: night
+    return app
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def _gunicorn(
+    target: str, env: dict[str, str], port: int, workers: int, threads: int
+) -> Iterator[None]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--preload",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "20",
+        "--log-level",
+        "warning",
+        "--keep-alive",
+        "30",
+        target,
+    ]
+    proc = subprocess.Popen(cmd, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"gunicorn exited: {' '.join(cmd)}") from None
+                time.sleep(0.1)
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@dataclass
+class Driver:
+    """Plays scripted calls over keep-alive HTTP connections, like Twilio's webhook requests."""
+
+    port: int
+    sign: bool
+    latencies: list[float] = field(default_factory=list)
+    hangups: dict[str, float] = field(default_factory=dict)  # CallSid -> time of the hang-up
+    errors: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def post(self, conn: http.client.HTTPConnection, path: str, form: dict[str, str]) -> str:
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if self.sign:
+            url = f"http://127.0.0.1:{self.port}{path}"
+            headers["X-Twilio-Signature"] = RequestValidator(TOKEN).compute_signature(url, form)
+        t0 = time.perf_counter()
+        conn.request("POST", path, body=urlencode(form), headers=headers)
+        resp = conn.getresponse()
+        body = resp.read().decode()
+        elapsed = time.perf_counter() - t0
+        with self.lock:
+            self.latencies.append(elapsed)
+            if resp.status != 200:
+                self.errors += 1
+        return body
+
+    def call(self, conn: http.client.HTTPConnection, script: list[str]) -> None:
+        sid = "CA" + uuid.uuid4().hex
+        base = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": "+15555550123", "To": CLINIC}
+        body = self.post(conn, "/voice", {**base, "CallStatus": "ringing"})
+        for line in script:
+            gather = ET.fromstring(body).find("Gather")
+            if gather is None:
+                break
+            key = "Digits" if line.isdigit() else "SpeechResult"
+            body = self.post(
+                conn,
+                gather.get("action") or "/voice",
+                {**base, "CallStatus": "in-progress", key: line, "Confidence": "0.93"},
+            )
+        with self.lock:
+            self.hangups[sid] = time.perf_counter()
+        self.post(conn, "/voice/status", {**base, "CallStatus": "completed"})
+
+    def run(self, calls: int, concurrency: int, script: list[str]) -> float:
+        """Play `calls` calls on `concurrency` connections; returns the wall time."""
+        todo = iter(range(calls))
+        take = threading.Lock()
+
+        def worker() -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            try:
+                while True:
+                    with take:
+                        if next(todo, None) is None:
+                            return
+                    self.call(conn, script)
+            finally:
+                conn.close()
+
+        threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return time.perf_counter() - t0
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def _line(name: str, d: Driver, wall: float) -> tuple[str, float]:
+    rps = len(d.latencies) / wall
+    return (
+        f"{name:<24} {len(d.latencies):6d} webhooks  {rps:8.1f} req/s  "
+        f"p50 {_pct(d.latencies, 50) * 1000:6.1f} ms  p99 {_pct(d.latencies, 99) * 1000:6.1f} ms"
+        f"  errors {d.errors}"
+    ), rps
+
+
+def _ticket_latency(db_path: Path, d: Driver, timeout: float = 10.0) -> list[float]:
+    """Seconds from each hang-up to its ticket's contact row being stored (polls the DB)."""
+    conn = sqlite3.connect(db_path, timeout=15)
+    found: dict[str, float] = {}
+    deadline = time.perf_counter() + timeout
+    try:
+        while len(found) < len(d.hangups) and time.perf_counter() < deadline:
+            now = time.perf_counter()
+            for (key,) in conn.execute("SELECT source_key FROM contact"):
+                sid = key.split(":", 1)[1]
+                if sid in d.hangups and sid not in found:
+                    found[sid] = now - d.hangups[sid]
+            time.sleep(0.005)
+    finally:
+        conn.close()
+    return list(found.values()) + [timeout] * (len(d.hangups) - len(found))
+
+
+@click.command("voice")
+@click.option("--calls", default=150, show_default=True, help="Scripted calls per server.")
+@click.option("--concurrency", default=32, show_default=True, help="Keep-alive connections.")
+@click.option("--workers", default=2, show_default=True, help="gunicorn worker processes.")
+@click.option("--threads", default=8, show_default=True, help="gunicorn threads per worker.")
+@click.option("--hangups", default=40, show_default=True, help="Calls timed hang-up → ticket.")
+def voice(calls: int, concurrency: int, workers: int, threads: int, hangups: int) -> None:
+    """Load-test the voice webhooks against a bare TwiML endpoint (targets: ≥0.5×, p99 ≤ 50 ms)."""
+    from nightdesk.services import redis_url_of, start_embedded_redis
+    from tickets import db
+
+    tmp = Path(tempfile.mkdtemp(prefix="nightdesk-bench-"))
+    redis = start_embedded_redis(tmp / "redis")
+    db_path = tmp / "nightdesk.sqlite3"
+    engine = db.make_engine(f"sqlite:///{db_path}")
+    db.upgrade(engine)
+    engine.dispose()
+    env = {
+        **os.environ,
+        "NIGHTDESK_DATA_DIR": str(tmp),
+        "REDIS_URL": redis_url_of(redis),
+        "DATABASE_URL": f"sqlite:///{db_path}",
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "NIGHTDESK_ENV": "development",
+    }
+    env.pop("PUBLIC_BASE_URL", None)
+    env.pop("TWILIO_ACCOUNT_SID", None)  # no credentials: messages go to the local outbox
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "workers"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    out: list[str] = [
+        f"nightdesk bench voice: {calls} scripted calls per server ({len(SCRIPT)} answers + "
+        f"start + status), {concurrency} connections, gunicorn --preload {workers} workers "
+        f"x {threads} threads, {os.cpu_count()} CPUs, loopback"
+    ]
+    try:
+        port = _free_port()
+        with _gunicorn("nightdesk.bench_voice:bare_app()", env, port, workers, threads):
+            Driver(port, sign=False).run(concurrency, concurrency, SCRIPT)  # warm-up
+            bare = Driver(port, sign=False)
+            bare_line, bare_rps = _line(
+                "bare TwiML endpoint", bare, bare.run(calls, concurrency, SCRIPT)
+            )
+        out.append(bare_line)
+        port = _free_port()
+        with _gunicorn("nightdesk.bench_voice:nightdesk_app()", env, port, workers, threads):
+            Driver(port, sign=True).run(concurrency, concurrency, SCRIPT)  # warm-up
+            ours = Driver(port, sign=True)
+            ours_line, ours_rps = _line(
+                "nightdesk voice line", ours, ours.run(calls, concurrency, SCRIPT)
+            )
+            out.append(ours_line)
+            p99 = _pct(ours.latencies, 99) * 1000
+            out.append(
+                f"throughput ratio {ours_rps / bare_rps:.2f}x bare (target >= 0.5x); "
+                f"p99 {p99:.1f} ms (target <= 50 ms)"
+            )
+            timed = Driver(port, sign=True)
+            timed.run(hangups, min(8, hangups), SCRIPT[:1])
+            lat = _ticket_latency(db_path, timed)
+            out.append(
+                f"hang-up -> ticket stored: {len(lat)} calls, p50 "
+                f"{statistics.median(lat) * 1000:.0f} ms, p95 {_pct(lat, 95) * 1000:.0f} ms"
+                " (target <= 1000 ms)"
+            )
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        redis.shutdown()
+        shutil.rmtree(tmp, ignore_errors=True)
+    click.echo("\n".join(out))

@@ -1,0 +1,17 @@
+"""`nightdesk bench ...`: load and speed benchmarks (each area adds its subcommand here)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group("bench")
+def bench() -> None:
+    """Benchmarks: run one and read its report."""
+
+
+def register(cli: click.Group) -> None:
+    from nightdesk.bench_voice import voice
+
+    bench.add_command(voice)
+    cli.add_command(bench)
