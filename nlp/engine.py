@@ -1,0 +1,149 @@
+"""The triage engine: a blank-English spaCy pipeline plus the disposition rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from . import components as _components  # noqa: F401  (registers the pipeline components)
+from . import tokenizer as _tokenizer  # noqa: F401  (registers the tokenizer)
+from .extract import collect
+from .onset import Onset, OnsetParser
+from .patient import patient_of, species_of
+from .rules import LEVEL, decide, load_dispositions
+from .verdict import Verdict
+
+ACUTE_NOW = frozenset({"seizure", "collapse", "choking"})
+
+
+def build_pipeline() -> Language:
+    """spacy.blank("en") with the normalising tokenizer, the lexicon and the ConText component."""
+    config = {"nlp": {"tokenizer": {"@tokenizers": "nightdesk.normalising_tokenizer.v1"}}}
+    nlp = spacy.blank("en", config=config)
+    # The rules match on ORTH only; skipping the per-word lexical attribute functions halves load.
+    nlp.vocab.lex_attr_getters = {}  # type: ignore[attr-defined]
+    nlp.add_pipe("nd_lexicon")
+    nlp.add_pipe("nd_context")
+    return nlp
+
+
+class Engine:
+    """Analyses a conversation (all caller turns so far) into a Verdict."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
+        self.onsets = OnsetParser()
+        self.rules = load_dispositions()
+        lexicon = nlp.get_pipe("nd_lexicon")
+        words: set[str] = set()
+        for phrase_doc_words in _lexicon_words(lexicon):
+            words.update(phrase_doc_words)
+        self.known_words = frozenset(words)
+
+    def triage(self, text: str, *, now: datetime) -> Verdict:
+        """Analyse one text (== analyze([text]))."""
+        return self.analyze([text], now=now)
+
+    def analyze(self, turns: Sequence[str], *, now: datetime) -> Verdict:
+        """Analyse the whole conversation so far; a red flag in any turn counts."""
+        docs = list(self.nlp.pipe([t or "" for t in turns]))
+        return self.verdict(docs, now=now)
+
+    def pipe(self, texts: Iterable[str], *, now: datetime) -> Iterable[Verdict]:
+        """One verdict per text (each text is its own conversation), batched."""
+        for doc in self.nlp.pipe(texts, batch_size=256):
+            yield self.verdict([doc], now=now)
+
+    def verdict(self, docs: Sequence[Doc], *, now: datetime) -> Verdict:
+        """Build the verdict from processed docs."""
+        onset, when = self._onset(docs, now)
+        found = collect(docs, old_onset=onset is not None and onset.hours > 24)
+        facts = found.facts
+        species, breed = species_of(docs)
+        patient = patient_of(docs, self.known_words)
+        patient.breed = breed
+        if species:
+            facts.setdefault(f"species.{species}", species)
+        if patient.sex:
+            facts.setdefault(f"sex.{patient.sex}", patient.sex)
+        for key in [k for k in facts if k.startswith("toxin_species:")]:
+            if species in (None, key.split(":")[1]):
+                facts.setdefault("toxin", facts[key])
+        if onset is None and any(s.code in ACUTE_NOW and not s.negated for s in found.symptoms):
+            onset = Onset("now", 0.0)
+        level, red_flags, reasons = decide(self.rules, facts)
+        concern = [k.split(".", 1)[1] for k in facts if k.startswith("concern.")]
+        if concern and LEVEL[level] < LEVEL["urgent"]:
+            level = "urgent"
+        if not reasons:
+            reasons = [f"{level}: nothing urgent was described [default.{level}]"]
+        if found.exposures and when:
+            found.exposures = [
+                e.__class__(e.kind, e.agent, e.amount, when) for e in found.exposures
+            ]
+        sick = any(not s.negated for s in found.symptoms) or bool(found.exposures)
+        return Verdict(
+            disposition=level,
+            red_flags=red_flags,
+            symptoms=found.symptoms,
+            onset=onset,
+            species=species,
+            patient=patient,
+            exposures=found.exposures,
+            flags=_flags(facts, patient.age, species),
+            intent="sick_pet" if sick else _intent(facts),
+            reasons=reasons,
+            caller_concern=concern,
+        )
+
+    def _onset(self, docs: Sequence[Doc], now: datetime) -> tuple[Onset | None, str | None]:
+        best: Onset | None = None
+        for doc in docs:
+            for onset, _rule, _pos in self.onsets.find(doc.text, now):
+                if best is None or onset.hours > best.hours:
+                    best = onset
+        return best, best.text if best else None
+
+
+INTENTS = ("refill", "results", "billing", "appointment", "message_for_doctor", "other")
+
+
+def _intent(facts: dict[str, str]) -> str:
+    for name in INTENTS:
+        if f"intent.{name}" in facts:
+            return name
+    return "other"
+
+
+def _flags(facts: dict[str, str], age: float | None, species: str | None) -> list[str]:
+    flags = []
+    if any(k in facts for k in ("coughing", "sneezing")) or (
+        "diarrhea" in facts and ("young" in facts or (age is not None and age < 0.5))
+    ):
+        flags.append("infectious")
+    if "post_op" in facts or "incision_problem" in facts:
+        flags.append("post_op")
+    if "young" in facts or (age is not None and age < 0.5):
+        flags.append("young")
+    if "senior" in facts or (age is not None and age >= (10 if species == "cat" else 8)):
+        flags.append("senior")
+    if "pregnant" in facts:
+        flags.append("pregnant")
+    return flags
+
+
+def _lexicon_words(lexicon: object) -> Iterable[set[str]]:
+    from .lexicon import load_rules, vocabulary
+
+    yield vocabulary(load_rules())
+
+
+@lru_cache(maxsize=1)
+def load_engine() -> Engine:
+    """The process-wide engine (built once; about half a second)."""
+    return Engine(build_pipeline())

@@ -1,0 +1,179 @@
+"""Turn matched, ConText-marked hits of every turn into symptoms, exposures and rule facts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc
+
+from .components import Hit
+from .verdict import Exposure, Symptom
+
+COUNT_WORDS = frozenset({"times", "time", "x", "episodes", "episode", "bouts", "rounds"})
+GI = frozenset({"vomiting", "diarrhea", "retching", "seizure"})
+PRESENT_VERBS = frozenset({"eat", "eats", "eating", "drinking", "licking", "chewing on"})
+DETERMINERS = frozenset({"the", "my", "his", "her", "our", "their", "your", "of", "a", "an", "this",
+                         "that", "these", "those", "some of the", "into", "in"})  # fmt: skip
+
+
+@dataclass(slots=True)
+class CodeState:
+    """Everything said about one symptom code over the conversation."""
+
+    text: str
+    hits: list[Hit] = field(default_factory=list)
+    negated_text: str | None = None
+
+
+@dataclass(slots=True)
+class Findings:
+    """Facts for the disposition rules, with the caller's words behind each one."""
+
+    facts: dict[str, str] = field(default_factory=dict)
+    symptoms: list[Symptom] = field(default_factory=list)
+    exposures: list[Exposure] = field(default_factory=list)
+
+    def add(self, fact: str, text: str) -> None:
+        """Record a fact, keeping the first words that said it."""
+        self.facts.setdefault(fact, text)
+
+
+def count_near(doc: Doc, hit: Hit) -> int | None:
+    """'8 times', '3x' next to a symptom -> 8, 3."""
+    lo, hi = max(hit.start - 6, 0), min(hit.end + 6, len(doc) - 1)
+    best = None
+    for i in range(lo, hi):
+        t = doc[i].text
+        if t.isdigit() and doc[i + 1].text in COUNT_WORDS:
+            best = max(best or 0, int(t))
+    return best
+
+
+def collect(docs: Sequence[Doc], old_onset: bool) -> Findings:
+    """Aggregate the hits of every turn into findings (later turns may negate hedged ones)."""
+    out = Findings()
+    states: dict[str, CodeState] = {}
+    for doc in docs:
+        hits: list[Hit] = doc._.nd_hits
+        for h in hits:
+            if h.label != "SYM":
+                continue
+            code = h.rule.code or ""
+            if h.mods & {"HYPO", "HIST", "OTHER"}:
+                continue
+            st = states.get(code)
+            if "NEG" in h.mods:
+                if st is None:
+                    states[code] = CodeState(h.text, [], h.text)
+                else:
+                    st.hits = [x for x in st.hits if "HEDGE" not in x.mods]
+                    st.negated_text = st.negated_text or h.text
+                continue
+            if code in GI:
+                n = count_near(doc, h)
+                if n is not None:
+                    h.count = max(h.count or 0, n)
+            if st is None:
+                states[code] = CodeState(h.text, [h])
+            else:
+                if not st.hits:
+                    st.text = h.text
+                st.hits.append(h)
+        _exposures(doc, hits, out)
+        _context(hits, out)
+    for code, st in states.items():
+        if not st.hits:
+            out.symptoms.append(Symptom(code, st.negated_text or st.text, True))
+            continue
+        out.symptoms.append(Symptom(code, st.text, False))
+        _code_facts(code, st.hits, out, old_onset)
+    return out
+
+
+def _code_facts(code: str, hits: list[Hit], out: Findings, old_onset: bool) -> None:
+    """Facts for one asserted symptom code: code, code.current/resolved, counts, tags."""
+    by_fact: dict[str, list[Hit]] = {}
+    for h in hits:
+        by_fact.setdefault(h.rule.data.get("fact", code), []).append(h)
+    for name, hs in by_fact.items():
+        text = hs[0].text
+        out.add(name, text)
+        resolved = all("RESOLVED" in h.mods for h in hs)
+        out.add(f"{name}.resolved" if resolved else f"{name}.current", text)
+        if resolved and old_onset:
+            out.add(f"{name}.old", text)
+        if all("CHRONIC" in h.mods and "WORSE" not in h.mods for h in hs):
+            out.add(f"{name}.chronic", text)
+        counts = [h.count for h in hs if h.count]
+        n = max(counts) if counts else None
+        if n is not None and n >= 4:
+            out.add(f"{name}.many", text)
+        elif n is not None and n >= 2:
+            out.add(f"{name}.repeated", text)
+        if resolved and (n is None or n == 1):
+            out.add(f"{name}.minor", text)
+        for h in hs:
+            if h.sev:
+                out.add(f"{name}.severe", h.text)
+            for tag in h.rule.tags:
+                out.add(f"{name}.{tag}", h.text)
+                if tag == "minor" and "RESOLVED" not in h.mods:
+                    out.add(f"{name}.minor", h.text)
+
+
+def _verb_near(hits: list[Hit], h: Hit) -> Hit | None:
+    """The exposure verb ('ate', 'got into') before (or just after) an agent, same clause."""
+    best = None
+    for v in hits:
+        if v.label != "EXPO" or v.clause != h.clause:
+            continue
+        before = v.end <= h.start and h.start - v.end <= 7
+        after = v.start >= h.end and v.start - h.end <= 4 and best is None
+        if before or after:
+            best = v
+    return best
+
+
+def _exposures(doc: Doc, hits: list[Hit], out: Findings) -> None:
+    """Toxins and swallowed objects from TOXIN / OBJECT hits."""
+    for h in hits:
+        if h.label not in ("TOXIN", "OBJECT") or h.mods & {"NEG", "HIST", "OTHER"}:
+            continue
+        verb = _verb_near(hits, h)
+        past = verb is not None and verb.text not in PRESENT_VERBS
+        if "HYPO" in h.mods and not past:
+            continue
+        if verb is None and (h.label == "OBJECT" or h.rule.data.get("needs_verb")):
+            continue
+        amount = None
+        if verb is not None and verb.end <= h.start:
+            words = [t.text for t in doc[verb.end : h.start]]
+            while words and words[-1] in DETERMINERS:
+                words.pop()
+            while words and words[0] in ("the", "my", "his", "her", "into", "in"):
+                words.pop(0)
+            amount = " ".join(words) or None
+        quote = doc[verb.start : h.end].text if verb and verb.end <= h.start else h.text
+        kind = "toxin" if h.label == "TOXIN" else "object"
+        agent = h.rule.data.get("agent") or h.text
+        if kind == "object":
+            agent = h.text
+        if any(e.agent == agent for e in out.exposures):
+            continue
+        out.exposures.append(Exposure(kind, agent, amount, None))
+        only = h.rule.data.get("species")
+        out.add(f"{kind}_seen", quote)
+        out.add(f"{kind}_species:{only}" if only else kind, quote)
+
+
+def _context(hits: list[Hit], out: Findings) -> None:
+    """Situation, concern and intent facts."""
+    for h in hits:
+        label = h.label
+        if label == "CTX" and not h.mods & {"NEG", "HYPO", "OTHER"}:
+            out.add(h.rule.data["fact"], h.text)
+        elif label == "CONCERN" and not h.mods & {"NEG", "OTHER"}:
+            out.add(f"concern.{h.rule.data['concern']}", h.text)
+        elif label == "INTENT" and not h.mods & {"NEG", "OTHER"}:
+            out.add(f"intent.{h.rule.data['intent']}", h.text)

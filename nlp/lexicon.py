@@ -1,0 +1,92 @@
+"""Compile the phrase rules of nlp/patterns/*.jsonl into PhraseMatcher keys and rule metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import product
+from typing import Any
+
+from .tokenizer import Normaliser, load_jsonl
+
+FILES = ("symptoms.jsonl", "context.jsonl", "exposures.jsonl", "patient.jsonl", "situation.jsonl")
+# Spans of one layer may not overlap (the longest wins); different layers are independent.
+LAYER = {"SPECIES": 1, "OWN": 4, "SEX": 2, "REPRO": 2, "CTX": 3, "INTENT": 3, "CONCERN": 3}
+DEFAULT_WINDOW = {"NEG": 5, "HYPO": 10, "HIST": 8, "RESOLVED": 10, "OTHER": 12, "HEDGE": 6}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One pattern rule: an id, a label and what a match of it means."""
+
+    id: str
+    label: str
+    code: str | None = None
+    tags: frozenset[str] = frozenset()
+    direction: str = "fwd"
+    window: int = 0
+    layer: int = 0
+    data: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+def inflect(word: str) -> list[str]:
+    """A stem plus its regular inflections (vomit -> vomits, vomited, vomiting, vomitting...)."""
+    forms = [word, word + "s", word + "es", word + "ed", word + "ing", word + "d"]
+    if word.endswith("e"):
+        forms += [word[:-1] + "ing", word[:-1] + "ed"]
+    if word.endswith("y"):
+        forms += [word[:-1] + "ies", word[:-1] + "ied"]
+    forms += [word + word[-1] + "ed", word + word[-1] + "ing"]
+    return forms
+
+
+def expand(phrase: str, normaliser: Normaliser) -> list[list[str]]:
+    """Word sequences matched by a phrase: "a|b" alternatives, "[x]" optional, "w+" inflections."""
+    slots: list[list[str]] = []
+    for part in phrase.split():
+        optional = part.startswith("[") and part.endswith("]")
+        if optional:
+            part = part[1:-1]
+        alts: list[str] = []
+        for alt in part.split("|"):
+            alts.extend(inflect(alt[:-1]) if alt.endswith("+") and len(alt) > 1 else [alt])
+        slots.append(alts + ([""] if optional else []))
+    seqs = []
+    for combo in product(*slots):
+        words: list[str] = []
+        for w in combo:
+            if w:
+                words.extend(normaliser.word(w) if w.isalpha() else (w,))
+        if words:
+            seqs.append(words)
+    return seqs
+
+
+def load_rules() -> list[tuple[Rule, list[str]]]:
+    """Every rule with its raw phrases."""
+    out = []
+    for name in FILES:
+        for row in load_jsonl(name):
+            label = row.get("label", "SYM")
+            rule = Rule(
+                id=row["id"],
+                label=label,
+                code=row.get("code"),
+                tags=frozenset(row.get("tags", ())),
+                direction=row.get("dir", "fwd"),
+                window=int(row.get("window", DEFAULT_WINDOW.get(label, 0))),
+                layer=LAYER.get(label, 0),
+                data={k: v for k, v in row.items() if k not in {"id", "label", "phrases"}},
+            )
+            out.append((rule, list(row["phrases"])))
+    return out
+
+
+def vocabulary(rules: list[tuple[Rule, list[str]]]) -> set[str]:
+    """All words used by the phrase rules (for typo correction)."""
+    words: set[str] = set()
+    for _rule, phrases in rules:
+        for phrase in phrases:
+            for part in phrase.replace("[", " ").replace("]", " ").split():
+                for alt in part.split("|"):
+                    words.update(inflect(alt[:-1]) if alt.endswith("+") else [alt])
+    return words

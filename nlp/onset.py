@@ -1,0 +1,110 @@
+"""Onset and duration: "since yesterday morning", "about an hour ago", "since 5pm" -> hours."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .tokenizer import load_jsonl
+
+UNIT_H = {"minute": 1 / 60, "hour": 1.0, "day": 24.0, "night": 24.0, "week": 168.0,
+          "weekend": 48.0, "month": 730.0, "year": 8760.0}  # fmt: skip
+QTY = {"a": 1.0, "an": 1.0, "couple": 2.0, "few": 3.0, "several": 4.0, "half": 0.5}
+PART_H = {"morning": 8, "afternoon": 14, "evening": 18, "night": 22, "": 12, "tonight": 19,
+          "overnight": 22, "all night": 22, "today": 8, "earlier today": 8, "this am": 8,
+          "this pm": 14, "after breakfast": 8, "at breakfast": 8, "after lunch": 12,
+          "at lunch": 12, "at lunchtime": 12, "after dinner": 18, "at dinner": 18,
+          "at dinnertime": 18, "when i got home": 18, "when we got home": 18}  # fmt: skip
+DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+@dataclass(frozen=True, slots=True)
+class Onset:
+    """When the problem started: the caller's words and hours before the call."""
+
+    text: str
+    hours: float
+
+
+class OnsetParser:
+    """Finds time expressions with the regex rules of patterns/onset.jsonl."""
+
+    def __init__(self) -> None:
+        self.rules = [
+            (r["id"], r["kind"], re.compile(r["regex"])) for r in load_jsonl("onset.jsonl")
+        ]
+
+    def find(self, text: str, now: datetime) -> list[tuple[Onset, str, int]]:
+        """All onsets in a text with their rule id and character offset."""
+        out: list[tuple[Onset, str, int]] = []
+        taken: list[tuple[int, int]] = []
+        for rule_id, kind, rx in self.rules:
+            for m in rx.finditer(text):
+                s, e = m.span()
+                if any(s < te and ts < e for ts, te in taken):
+                    continue
+                hours = _hours(kind, m, now)
+                if hours is None:
+                    continue
+                taken.append((s, e))
+                out.append((Onset(m.group(0).strip(), round(max(hours, 0.0), 1)), rule_id, s))
+        return out
+
+
+def _qty(raw: str) -> float:
+    """'a couple of' -> 2, '3' -> 3, 'an' -> 1."""
+    words = [w for w in raw.replace(" of", "").split() if w not in ("a", "an")]
+    if not words:
+        return 1.0
+    if words[0][0].isdigit():
+        return float(words[0])
+    return QTY.get(words[0], 1.0)
+
+
+def _at(now: datetime, days_back: int, hour: float) -> float:
+    """Hours between now and `hour` o'clock `days_back` days ago."""
+    base = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days_back)
+    return (now - (base + timedelta(hours=hour))).total_seconds() / 3600
+
+
+def _hours(kind: str, m: re.Match[str], now: datetime) -> float | None:
+    g = m.groupdict()
+    if kind == "zero":
+        return 0.0
+    if kind == "span":
+        unit = (g.get("unit") or "day").rstrip("s") or "day"
+        n = _qty(g.get("n") or "")
+        if " and a half" in m.group(0):
+            n += 0.5
+        return n * UNIT_H.get(unit, 24.0)
+    if kind == "clock":
+        h, mins = int(g["h"]), int(g.get("m") or 0)
+        ampm = (g.get("ampm") or "").replace(" ", "")
+        first = m.group(0).split()[0]
+        if h > 23 or mins > 59 or (not ampm and not g.get("m") and first in ("about", "around")):
+            return None
+        if ampm == "pm" and h < 12:
+            h += 12
+        elif ampm == "am" and h == 12:
+            h = 0
+        cands = [h] if ampm in ("am", "pm") or h >= 13 else [h, h + 12]
+        diffs = [_at(now, 0, c + mins / 60) for c in cands]
+        diffs = [d if d >= 0 else d + 24 for d in diffs]
+        return min(diffs)
+    if kind == "part":
+        rel, part = g.get("rel") or "", g.get("part") or ""
+        back = 2 if rel.startswith("day before") else 1 if rel in ("yesterday", "last") else 0
+        hour = PART_H.get(part, 12)
+        if back == 0 and now.hour < 5 and part in ("tonight", "evening", "all night", "overnight"):
+            back = 1
+        if part == "overnight" and back == 0:
+            back = 1 if now.hour < 22 else 0
+        hours = _at(now, back, hour)
+        return hours if hours >= 0 else max(_at(now, 0, 0), 0.0)
+    if kind == "weekday":
+        day = g["day"]
+        target = 5 if day == "weekend" else DAYS.index(day)
+        back = (now.weekday() - target) % 7 or 7
+        return _at(now, back, PART_H.get(g.get("part") or "", 12))
+    return None

@@ -1,0 +1,74 @@
+"""Disposition rules: read patterns/dispositions.jsonl and apply it to a set of facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .tokenizer import load_jsonl
+
+LEVEL = {"routine": 0, "urgent": 1, "emergency": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class DispositionRule:
+    """One readable rule: level, optional red flag, and the facts that make it fire."""
+
+    id: str
+    level: str
+    say: str
+    all: tuple[str, ...] = ()
+    any: tuple[str, ...] = ()
+    none: tuple[str, ...] = ()
+    red_flag: str | None = None
+
+    def fires(self, facts: dict[str, str]) -> bool:
+        """True when the facts satisfy the rule."""
+        return (
+            all(f in facts for f in self.all)
+            and (not self.any or any(f in facts for f in self.any))
+            and not any(f in facts for f in self.none)
+        )
+
+    def quote(self, facts: dict[str, str]) -> str:
+        """The caller's words behind the first fact that made the rule fire."""
+        for f in self.all + self.any:
+            if f in facts:
+                return facts[f]
+        return ""
+
+
+def load_dispositions() -> list[DispositionRule]:
+    """All rules of patterns/dispositions.jsonl, in file order."""
+    rules = []
+    for row in load_jsonl("dispositions.jsonl"):
+        rules.append(
+            DispositionRule(
+                id=row["id"],
+                level=row["level"],
+                say=row["say"],
+                all=tuple(row.get("all", ())),
+                any=tuple(row.get("any", ())),
+                none=tuple(row.get("none", ())),
+                red_flag=row.get("red_flag"),
+            )
+        )
+    return rules
+
+
+def decide(rules: list[DispositionRule], facts: dict[str, str]) -> tuple[str, list[str], list[str]]:
+    """(disposition, red flags, reasons) for the facts; the highest firing level wins."""
+    fired = [r for r in rules if r.fires(facts)]
+    if not fired:
+        return "routine", [], []
+    top = max(LEVEL[r.level] for r in fired)
+    level = next(k for k, v in LEVEL.items() if v == top)
+    flags: list[str] = []
+    reasons: list[str] = []
+    for r in fired:
+        if r.red_flag and r.red_flag not in flags and LEVEL[r.level] == top:
+            flags.append(r.red_flag)
+        if LEVEL[r.level] == top or (top > 0 and r.id.startswith("concern.")):
+            q = r.quote(facts)
+            said = f"'{q}' is {r.say}" if q else r.say
+            reasons.append(f"{level}: {said} [{r.id}]")
+    return level, flags, reasons[:6]

@@ -1,0 +1,136 @@
+"""A normalising tokenizer: lowercases, expands SMS shorthand, fixes common typos, drops fillers."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from spacy.tokens import Doc
+from spacy.util import registry
+from spacy.vocab import Vocab
+
+PATTERNS = Path(__file__).parent / "patterns"
+_TOKEN_RE = re.compile(r"\d+(?:[.:]\d+)?|[a-z]+(?:'[a-z]+)*|[.,!?;]")
+_NO_SPACE_BEFORE = frozenset(".,!?;")
+
+
+def load_jsonl(name: str) -> list[dict]:
+    """Read one pattern file (JSON lines, blank lines and // comments allowed)."""
+    rows = []
+    for line in (PATTERNS / name).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("//"):
+            rows.append(json.loads(line))
+    return rows
+
+
+class Normaliser:
+    """Maps raw words to canonical words using nlp/patterns/normalize.jsonl."""
+
+    def __init__(self) -> None:
+        self.words: dict[str, tuple[str, ...]] = {}
+        pre: dict[str, str] = {}
+        for row in load_jsonl("normalize.jsonl"):
+            if "from" not in row:
+                continue
+            to = tuple(row["to"].split())
+            for src in row["from"]:
+                if any(c.isdigit() for c in src):
+                    pre[src] = row["to"]
+                else:
+                    self.words[src.replace("'", "")] = to
+        self.pre = pre
+        alts = "|".join(sorted((re.escape(p) for p in pre), key=len, reverse=True))
+        self.pre_re = re.compile(rf"\b(?:{alts})\b") if pre else None
+        self.fuzzy: dict[str, str] = {}
+        self.known: set[str] = set()
+        for row in load_jsonl("normalize.jsonl"):
+            self.known.update(row.get("keep", []))
+
+    def add_vocabulary(self, words: Iterable[str]) -> None:
+        """Register known words (len >= 6) so one-edit typos of them are corrected."""
+        known = set(words)
+        self.known |= known
+        for w in known:
+            if len(w) < 6 or not w.isalpha():
+                continue
+            for i in range(len(w)):
+                self.fuzzy.setdefault(w[:i] + w[i + 1 :], w)
+            self.fuzzy.setdefault(w, w)
+
+    def word(self, w: str) -> tuple[str, ...]:
+        """Canonical form(s) of one lowercase word; () drops it."""
+        if "'" in w:
+            w = w.replace("'", "")
+        got = self.words.get(w)
+        if got is not None:
+            return got
+        if len(w) >= 6 and w not in self.known:
+            return (self._fix(w),)
+        return (w,)
+
+    @lru_cache(maxsize=65536)  # noqa: B019 - one normaliser per process
+    def _fix(self, w: str) -> str:
+        """Correct a one-edit typo of a known word (SymSpell-style deletes)."""
+        hit = self.fuzzy.get(w)
+        if hit is not None and abs(len(hit) - len(w)) <= 1:
+            return hit
+        for i in range(len(w)):
+            hit = self.fuzzy.get(w[:i] + w[i + 1 :])
+            if hit is not None and abs(len(hit) - len(w)) <= 1 and hit[0] == w[0]:
+                return hit
+        return w
+
+    def words_of(self, text: str) -> list[str]:
+        """Normalised word list of a text."""
+        t = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+        if self.pre_re is not None:
+            t = self.pre_re.sub(lambda m: self.pre[m.group(0)], t)
+        out: list[str] = []
+        for w in _TOKEN_RE.findall(t):
+            out.extend(self.word(w))
+        return out
+
+
+class NormalisingTokenizer:
+    """spaCy tokenizer producing a Doc of normalised words (the text the rules see)."""
+
+    def __init__(self, vocab: Vocab) -> None:
+        self.vocab = vocab
+        self.normaliser = Normaliser()
+
+    def __call__(self, text: str) -> Doc:
+        words = self.normaliser.words_of(text)
+        spaces = [True] * len(words)
+        for i in range(1, len(words)):
+            if words[i] in _NO_SPACE_BEFORE:
+                spaces[i - 1] = False
+        if words:
+            spaces[-1] = False
+        return Doc(self.vocab, words=words, spaces=spaces)
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterable[Doc]:
+        """Tokenize a stream of texts."""
+        for text in texts:
+            yield self(text)
+
+    def to_bytes(self, **kwargs: object) -> bytes:
+        """Nothing to serialise: the tables are package data."""
+        return b""
+
+    def from_bytes(self, data: bytes, **kwargs: object) -> NormalisingTokenizer:
+        """Nothing to restore."""
+        return self
+
+
+@registry.tokenizers("nightdesk.normalising_tokenizer.v1")
+def create_tokenizer() -> object:
+    """Factory used by the pipeline config."""
+
+    def make(nlp: object) -> NormalisingTokenizer:
+        return NormalisingTokenizer(nlp.vocab)  # type: ignore[attr-defined]
+
+    return make

@@ -1,0 +1,120 @@
+"""The verdict: what the engine decided and extracted (SPEC section 5 and 6)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .onset import Onset
+
+TOPICS = ("species_name", "onset", "eating_drinking", "peeing_pooping", "behaviour", "surgery")
+EATING = frozenset({"not_eating", "not_drinking", "excessive_thirst"})
+PEEING = frozenset({"straining_to_urinate", "unable_to_urinate", "frequent_urination",
+                    "blood_in_urine", "constipation", "diarrhea", "blood_in_stool"})  # fmt: skip
+BEHAVIOUR = frozenset({"lethargy", "weakness", "collapse", "disoriented", "behavior_change",
+                       "seizure", "unable_to_stand", "paralysis", "pain", "tremors"})  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Symptom:
+    """A symptom code with the caller's words; negated when the caller ruled it out."""
+
+    code: str
+    text: str
+    negated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """A toxin or swallowed object."""
+
+    kind: str
+    agent: str
+    amount: str | None = None
+    when: str | None = None
+
+
+@dataclass(slots=True)
+class Patient:
+    """Patient details said by the caller (age in years, weight in kg)."""
+
+    name: str | None = None
+    age: float | None = None
+    sex: str | None = None
+    repro: str | None = None
+    breed: str | None = None
+    weight: float | None = None
+
+
+@dataclass(slots=True)
+class Verdict:
+    """Disposition, red flags, extracted facts and the reasons, for one conversation."""
+
+    disposition: str = "routine"
+    red_flags: list[str] = field(default_factory=list)
+    symptoms: list[Symptom] = field(default_factory=list)
+    onset: Onset | None = None
+    species: str | None = None
+    patient: Patient = field(default_factory=Patient)
+    exposures: list[Exposure] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    intent: str = "other"
+    reasons: list[str] = field(default_factory=list)
+    caller_concern: list[str] = field(default_factory=list)
+    asked: frozenset[str] = frozenset()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON verdict of SPEC section 6."""
+        return {
+            "disposition": self.disposition,
+            "red_flags": list(self.red_flags),
+            "symptoms": [asdict(s) for s in self.symptoms],
+            "onset": asdict(self.onset) if self.onset else None,
+            "species": self.species,
+            "patient": asdict(self.patient),
+            "exposures": [asdict(e) for e in self.exposures],
+            "flags": list(self.flags),
+            "intent": self.intent,
+            "reasons": list(self.reasons),
+            "caller_concern": list(self.caller_concern),
+        }
+
+    def unknowns(self) -> list[str]:
+        """Topics the caller has not covered yet, in the order a CSR asks them."""
+        codes = {s.code for s in self.symptoms} | set(self.asked)
+        known = {
+            "species_name": self.species is not None and self.patient.name is not None,
+            "onset": self.onset is not None,
+            "eating_drinking": bool(codes & EATING) or "eating_drinking" in codes,
+            "peeing_pooping": bool(codes & PEEING) or "peeing_pooping" in codes,
+            "behaviour": bool(codes & BEHAVIOUR) or "behaviour" in codes,
+            "surgery": "post_op" in self.flags or "surgery" in codes,
+        }
+        return [t for t in TOPICS if not known[t]]
+
+    def summary(self) -> str:
+        """One plain sentence for a CSR: who, what, since when."""
+        who = (self.species or "pet").replace("_", " ").capitalize()
+        bits = [b for b in (self.patient.name, _age(self.patient.age)) if b]
+        head = f"{who} ({', '.join(bits)})" if bits else who
+        present = [s for s in self.symptoms if not s.negated]
+        absent = [s for s in self.symptoms if s.negated]
+        parts = []
+        if present:
+            first = present[0].code.replace("_", " ")
+            if self.onset:
+                first += f" {self.onset.text}"
+            parts.append("; ".join([first] + [s.code.replace("_", " ") for s in present[1:]]))
+        parts += [f"{e.kind} exposure: {e.agent}" for e in self.exposures]
+        parts += [f"no {s.code.replace('_', ' ')}" for s in absent]
+        body = "; ".join(parts) if parts else f"{self.intent.replace('_', ' ')} request"
+        return f"{head}: {body}."
+
+
+def _age(age: float | None) -> str | None:
+    if age is None:
+        return None
+    if age < 1:
+        weeks = round(age * 52)
+        return f"{weeks} wk" if weeks < 17 else f"{round(age * 12)} mo"
+    return f"{age:g} y"
