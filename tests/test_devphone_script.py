@@ -5,19 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-import nlp
 from nightdesk.devphone import DevPhone, flask_post
 from nightdesk.services import Services
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE
 from tickets.models import Ticket
-
-# Temporary, until the triage engine lands: these tests run the real engine.
-pytestmark = pytest.mark.skipif(not hasattr(nlp, "load_engine"), reason="nlp engine not built yet")
 
 
 def _phone(client: FlaskClient, token: str = AUTH_TOKEN) -> DevPhone:

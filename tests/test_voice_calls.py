@@ -14,7 +14,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-import nlp
 from ivr import prompts
 from ivr.flow_model import ConversationStore
 from nightdesk.services import Services
@@ -23,10 +22,6 @@ from tickets.models import Contact, OutboundMessage, Ticket
 
 CLINIC = "+15555550100"
 CALLER = "+15555550123"
-
-
-# Temporary, until the triage engine lands: these tests run the real engine.
-pytestmark = pytest.mark.skipif(not hasattr(nlp, "load_engine"), reason="nlp engine not built yet")
 
 
 @dataclass
@@ -244,7 +239,7 @@ def test_other_callback_number_typed_on_the_keypad(
     call: Call, services: Services, run_worker: Callable[[], int]
 ) -> None:
     call.start()
-    call.say("I need a refill of my dog's allergy pills")
+    call.say("I'd like to book a nail trim appointment for my cat Tom")
     call.press("3125550178")
     run_worker()
     [ticket] = tickets(services)
