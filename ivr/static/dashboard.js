@@ -67,7 +67,10 @@
     tick();
     setInterval(tick, 1000);
     var tbody = document.getElementById("queue-rows");
-    if (tbody) setInterval(function () { poll(tbody); }, POLL_MS);
+    if (tbody) {
+      var ms = parseInt(tbody.getAttribute("data-poll-ms"), 10) || POLL_MS;
+      setInterval(function () { poll(tbody); }, ms);
+    }
     document.addEventListener("keydown", keys);
   });
 })();
