@@ -11,7 +11,9 @@ def bench() -> None:
 
 
 def register(cli: click.Group) -> None:
+    from nightdesk.bench_queue import queue
     from nightdesk.bench_voice import voice
 
     bench.add_command(voice)
+    bench.add_command(queue)
     cli.add_command(bench)
