@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 BLUEPRINT_MODULES = [
     "ivr.api",
     "ivr.voice",
+    "ivr.sms",
     "ivr.dashboard",
 ]
 
