@@ -78,7 +78,8 @@ def file_conversation(
     params = closing_params(verdict, policy, channel="sms", language=conv.language)
     if ticket.disposition == "emergency":
         ids.append(_er_sms(session, conv, policy, ticket, verdict, params))
-    elif conv.done and any(t["role"] == "caller" for t in conv.turns):
+    elif conv.done and conv.channel != "sms" and any(t["role"] == "caller" for t in conv.turns):
+        # (an SMS thread's closing reply already gave the callback time)
         ids.append(_promise_sms(session, conv, policy, ticket, params, now))
     page_sms, page_result = _page(session, conv, policy, ticket, now)
     if page_sms is not None:
