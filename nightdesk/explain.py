@@ -82,24 +82,34 @@ def _mask(phone: str) -> str:
     return "…" + phone[-4:]
 
 
-def caller_sentences(policy: Policy, disposition: str, due: datetime, *, toxin: bool) -> list[str]:
-    """Simple sentences for the dry run; the voice line speaks its own prompts file."""
+def caller_sentences(
+    policy: Policy, disposition: str, due: datetime, now: datetime, *, toxin: bool
+) -> list[str]:
+    """What the voice line says after hours, from the voice line's own prompts file."""
+    from ivr import prompts
+
+    lang = policy.language if prompts.has("er_guidance", policy.language) else "en-US"
     er = policy.er
+    params = {
+        "subject": "your pet",
+        "clinic": policy.name,
+        "er_name": er.name,
+        "er_address": er.address,
+        "er_phone": prompts.display_phone(er.phone),
+        "pc_name": policy.poison_control.name,
+        "pc_phone": prompts.display_phone(policy.poison_control.phone),
+        "watch_for": prompts.render("watch_for.default", language=lang),
+    }
+    if policy.greeting:
+        greeting = prompts.render("custom_greeting", {"text": policy.greeting}, language=lang)
+    else:
+        greeting = prompts.render("greeting", params, language=lang)
     if disposition == "emergency":
-        out = [
-            "This sounds like an emergency. Please take your pet to "
-            f"{er.name} now, at {er.address}. Their number is {er.phone}.",
-            "Press 1 or say connect and I will put you through.",
-        ]
-        if toxin:
-            pc = policy.poison_control
-            out.append(f"For poisoning you can also call the {pc.name} at {pc.phone}.")
-        return out
-    return [
-        f"Thank you. {policy.name} will call you back by {due:%A at %-I:%M %p}.",
-        f"If your pet gets worse, has trouble breathing or collapses, go to {er.name} at "
-        f"{er.address}.",
-    ]
+        keys = ["er_guidance", *(["poison_control"] if toxin else []), "offer_connect"]
+        return [greeting, "…", *(prompts.render(k, params, language=lang) for k in keys)]
+    params["when"] = prompts.when_phrase(due, now, language=lang)
+    closing = ("callback_promise", "escalate_advice")
+    return [greeting, "…", *(prompts.render(k, params, language=lang) for k in closing)]
 
 
 def explain(
@@ -129,7 +139,7 @@ def explain(
     if is_open:
         hears = [f"(the call goes straight to the front desk, {policy.front_desk or policy.phone})"]
     else:
-        hears = caller_sentences(policy, disposition, due, toxin=toxin)
+        hears = caller_sentences(policy, disposition, due, local, toxin=toxin)
     decision = policy.page_decision(disposition, verdict.flags, caller, at, pages_tonight)
     on_call = policy.on_call(at)
     backup = on_call.backup
