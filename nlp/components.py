@@ -9,11 +9,14 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from .lexicon import Rule, expand, load_rules, vocabulary
+from .lexicon import Rule, expand, load_combos, load_rules, vocabulary
 from .tokenizer import NormalisingTokenizer
 
 TARGETS = frozenset({"SYM", "TOXIN", "OBJECT", "CONCERN", "SPECIES", "BREED", "CTX", "INTENT"})
-MODIFIERS = frozenset({"NEG", "HYPO", "HIST", "RESOLVED", "OTHER", "HEDGE", "CHRONIC", "WORSE"})
+MODIFIERS = frozenset(
+    {"NEG", "HYPO", "HIST", "RESOLVED", "OTHER", "HEDGE", "CHRONIC", "WORSE", "NEGX"}
+)
+NEG_WORDS = frozenset({"didnt", "hasnt", "wont", "not", "doesnt", "isnt", "never", "havent"})
 
 if not Doc.has_extension("nd_hits"):
     Doc.set_extension("nd_hits", default=None)
@@ -48,6 +51,7 @@ class LexiconMatcher:
 
     def __init__(self, nlp: Language) -> None:
         self.rules: dict[int, Rule] = {}
+        self.combos = load_combos()
         self.matcher = PhraseMatcher(nlp.vocab)
         rules = load_rules()
         tok = nlp.tokenizer
@@ -68,18 +72,54 @@ class LexiconMatcher:
         taken: dict[int, bytearray] = {}
         hits: list[Hit] = []
         rules = self.rules
+        spans: set[tuple[int, int, int]] = set()
         for key, start, end in found:
             rule = rules[key]
-            used = taken.get(rule.layer)
-            if used is None:
-                used = taken[rule.layer] = bytearray(len(doc))
-            if any(used[start:end]):
-                continue
-            used[start:end] = b"\x01" * (end - start)
+            if rule.layer >= 0 and (rule.layer, start, end) not in spans:
+                used = taken.get(rule.layer)
+                if used is None:
+                    used = taken[rule.layer] = bytearray(len(doc))
+                if any(used[start:end]):
+                    continue
+                used[start:end] = b"\x01" * (end - start)
+                spans.add((rule.layer, start, end))
             hits.append(Hit(rule, start, end, doc[start:end].text))
+        hits = [h for h in hits if h.label != "PART"] + self._combine(doc, hits)
         hits.sort(key=lambda h: h.start)
         doc._.nd_hits = hits
         return doc
+
+    def _combine(self, doc: Doc, hits: list[Hit]) -> list[Hit]:
+        """Hits of the co-occurrence rules: head and 'with' phrases close together."""
+        parts: dict[str, list[Hit]] = {}
+        for h in hits:
+            if h.label == "PART":
+                parts.setdefault(h.rule.id, []).append(h)
+        if not parts:
+            return []
+        punct = [h.start for h in hits if h.label == "TERM" and h.text in ".?!;"]
+        out: list[Hit] = []
+        for cid, rule in self.combos.items():
+            heads, withs = parts.get(cid + "#head"), parts.get(cid + "#with")
+            if not heads or not withs:
+                continue
+            for a in heads:
+                for b in withs:
+                    lo, hi = (a, b) if a.start <= b.start else (b, a)
+                    if lo.end > hi.start or hi.start - lo.end > rule.window:
+                        continue
+                    if _blocked(punct, lo.end, hi.start):
+                        continue
+                    start, end = lo.start, max(a.end, b.end)
+                    if any(x.label == rule.label and x.rule.code == rule.code
+                           and x.start < end and start < x.end for x in hits):  # fmt: skip
+                        continue
+                    out.append(Hit(rule, start, end, doc[start:end].text))
+                    break
+                else:
+                    continue
+                break
+        return out
 
 
 @Language.factory("nd_lexicon", assigns=["doc._.nd_hits"])
@@ -100,6 +140,8 @@ def context(doc: Doc) -> Doc:
     hits: list[Hit] = doc._.nd_hits
     stops = [h.start for h in hits if h.label == "TERM"]
     hard = [h.start for h in hits if h.label == "TERM" and h.rule.data.get("hard")]
+    punct = [h.start for h in hits if h.label == "TERM" and h.text in ".?!;"]
+    stop_sets = {"all": stops, "hard": hard, "punct": punct}
     own = [h.start for h in hits if h.label == "OWN"]
     targets = [h for h in hits if h.label in TARGETS]
     clause = 0
@@ -113,9 +155,15 @@ def context(doc: Doc) -> Doc:
             if label in ("SEV", "REPEAT", "ONCE"):
                 _attach_quantity(trig, targets, stops)
             continue
-        ends = hard if label == "RESOLVED" else stops
+        data = trig.rule.data
+        ends = stop_sets[data.get("stops", "hard" if label == "RESOLVED" else "all")]
         direction, window = trig.rule.direction, trig.rule.window
+        applies = data.get("applies_to")
+        if label == "NEGX":
+            applies, label = ("TOXIN", "OBJECT"), "NEG"
         for t in targets:
+            if applies is not None and t.label not in applies:
+                continue
             if t.start >= trig.end and direction in ("fwd", "both"):
                 if t.start - trig.end > window or _blocked(ends, trig.end, t.start):
                     continue
@@ -127,7 +175,20 @@ def context(doc: Doc) -> Doc:
             else:
                 continue
             t.mods.add(label)
+    _negated_ingestion(hits, targets)
     return doc
+
+
+def _negated_ingestion(hits: list[Hit], targets: list[Hit]) -> None:
+    """'didn't eat any of the lilies': a negated eating phrase before an agent negates the agent."""
+    for h in hits:
+        if h.label != "SYM" or h.rule.code != "not_eating" or h.text.split()[0] not in NEG_WORDS:
+            continue
+        for t in targets:
+            near = 0 <= t.start - h.end <= 5 and t.clause == h.clause
+            if near and t.label in ("TOXIN", "OBJECT"):
+                t.mods.add("NEG")
+                h.mods.add("DROP")
 
 
 def _attach_quantity(q: Hit, targets: list[Hit], stops: list[int]) -> None:

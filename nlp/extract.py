@@ -17,6 +17,14 @@ DETERMINERS = frozenset({"the", "my", "his", "her", "our", "their", "your", "of"
                          "that", "these", "those", "some of the", "into", "in"})  # fmt: skip
 
 
+FAMILY = {"bleeding": ("bleeding", "blood_in_stool", "blood_in_vomit", "blood_in_urine")}
+
+
+def _strong(h: Hit) -> bool:
+    """A mention a later 'no' does not undo: severe, tagged heavy, and not hedged."""
+    return "HEDGE" not in h.mods and (h.sev or bool(h.rule.tags & {"heavy", "severe"}))
+
+
 @dataclass(slots=True)
 class CodeState:
     """Everything said about one symptom code over the conversation."""
@@ -33,6 +41,8 @@ class Findings:
     facts: dict[str, str] = field(default_factory=dict)
     symptoms: list[Symptom] = field(default_factory=list)
     exposures: list[Exposure] = field(default_factory=list)
+    hedged: set[str] = field(default_factory=set)
+    hedged_quotes: set[str] = field(default_factory=set)
 
     def add(self, fact: str, text: str) -> None:
         """Record a fact, keeping the first words that said it."""
@@ -60,14 +70,17 @@ def collect(docs: Sequence[Doc], old_onset: bool) -> Findings:
             if h.label != "SYM":
                 continue
             code = h.rule.code or ""
-            if h.mods & {"HYPO", "HIST", "OTHER"}:
+            if h.mods & {"HYPO", "HIST", "OTHER", "DROP"}:
                 continue
             st = states.get(code)
-            if "NEG" in h.mods:
+            if ("NEG" in h.mods) != bool(h.rule.data.get("negated")):
+                for fam in FAMILY.get(code, (code,)):
+                    other = states.get(fam)
+                    if other is not None:  # a later "no" corrects earlier, milder mentions
+                        other.hits = [x for x in other.hits if _strong(x)]
                 if st is None:
                     states[code] = CodeState(h.text, [], h.text)
                 else:
-                    st.hits = [x for x in st.hits if "HEDGE" not in x.mods]
                     st.negated_text = st.negated_text or h.text
                 continue
             if code in GI:
@@ -82,6 +95,11 @@ def collect(docs: Sequence[Doc], old_onset: bool) -> Findings:
                 st.hits.append(h)
         _exposures(doc, hits, out)
         _context(hits, out)
+        if any(h.label == "NEGX" for h in hits):  # "he didn't eat any" undoes an unsure exposure
+            out.exposures = [e for e in out.exposures if e.agent not in out.hedged]
+            for key in ("toxin", "object", "toxin_seen", "object_seen"):
+                if out.facts.get(key) in out.hedged_quotes:
+                    del out.facts[key]
     for code, st in states.items():
         if not st.hits:
             out.symptoms.append(Symptom(code, st.negated_text or st.text, True))
@@ -162,6 +180,9 @@ def _exposures(doc: Doc, hits: list[Hit], out: Findings) -> None:
         if any(e.agent == agent for e in out.exposures):
             continue
         out.exposures.append(Exposure(kind, agent, amount, None))
+        if "HEDGE" in h.mods or (verb is not None and "hedge" in verb.rule.tags):
+            out.hedged.add(agent)
+            out.hedged_quotes.add(quote)
         only = h.rule.data.get("species")
         out.add(f"{kind}_seen", quote)
         out.add(f"{kind}_species:{only}" if only else kind, quote)

@@ -78,7 +78,28 @@ def load_rules() -> list[tuple[Rule, list[str]]]:
                 data={k: v for k, v in row.items() if k not in {"id", "label", "phrases"}},
             )
             out.append((rule, list(row["phrases"])))
+    for row in load_jsonl("combos.jsonl"):
+        for role in ("head", "with"):
+            part = Rule(id=f"{row['id']}#{role}", label="PART", layer=-1, data={"combo": row["id"]})
+            out.append((part, list(row[role])))
     return out
+
+
+def load_combos() -> dict[str, Rule]:
+    """Co-occurrence rules (patterns/combos.jsonl), keyed by id."""
+    combos = {}
+    for row in load_jsonl("combos.jsonl"):
+        label = row.get("label", "SYM")
+        combos[row["id"]] = Rule(
+            id=row["id"],
+            label=label,
+            code=row.get("code"),
+            tags=frozenset(row.get("tags", ())),
+            direction=row.get("dir", "fwd"),
+            window=int(row["window"]),
+            data={k: v for k, v in row.items() if k not in {"id", "label", "head", "with"}},
+        )
+    return combos
 
 
 def vocabulary(rules: list[tuple[Rule, list[str]]]) -> set[str]:
@@ -87,6 +108,5 @@ def vocabulary(rules: list[tuple[Rule, list[str]]]) -> set[str]:
     for _rule, phrases in rules:
         for phrase in phrases:
             for part in phrase.replace("[", " ").replace("]", " ").split():
-                for alt in part.split("|"):
-                    words.update(inflect(alt[:-1]) if alt.endswith("+") else [alt])
+                words.update(a.rstrip("+") for a in part.split("|"))
     return words

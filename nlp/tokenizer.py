@@ -64,7 +64,10 @@ class Normaliser:
     def word(self, w: str) -> tuple[str, ...]:
         """Canonical form(s) of one lowercase word; () drops it."""
         if "'" in w:
-            w = w.replace("'", "")
+            joined = w.replace("'", "")
+            if w.endswith("'s") and joined not in self.words:
+                joined = w[:-2]  # possessive: "the dog's eye" -> "dog eye"
+            w = joined
         got = self.words.get(w)
         if got is not None:
             return got
