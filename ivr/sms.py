@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, request, send_file
+from flask import Blueprint, Flask, Response, abort, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from config.policy import Policy
@@ -154,7 +154,7 @@ def media_file(media_id: int) -> Any:
     root = media_store.media_dir(svc.settings.data_dir).resolve()
     if not path.resolve().is_relative_to(root) or not path.is_file():
         abort(404)
-    resp = send_file(path, mimetype=media.content_type, max_age=0)
+    resp = Response(path.read_bytes(), mimetype=media.content_type)  # ≤ 5 MB, see tickets.media
     resp.headers["Cache-Control"] = "private, no-store"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Content-Security-Policy"] = "default-src 'none'"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,7 +46,9 @@ def serve(files: MediaFiles) -> Iterator[MediaFiles]:
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            # the client may stop reading (over its size limit): as it should
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(body)
 
         def log_message(self, *args: Any) -> None:
             pass
