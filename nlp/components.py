@@ -12,7 +12,9 @@ from spacy.tokens import Doc
 from .lexicon import Rule, expand, load_combos, load_rules, vocabulary
 from .tokenizer import NormalisingTokenizer
 
-TARGETS = frozenset({"SYM", "TOXIN", "OBJECT", "CONCERN", "SPECIES", "BREED", "CTX", "INTENT"})
+TARGETS = frozenset(
+    {"SYM", "TOXIN", "OBJECT", "CONCERN", "SPECIES", "BREED", "CTX", "INTENT", "EXPO"}
+)
 MODIFIERS = frozenset(
     {"NEG", "HYPO", "HIST", "RESOLVED", "OTHER", "HEDGE", "CHRONIC", "WORSE", "NEGX"}
 )
@@ -56,7 +58,7 @@ class LexiconMatcher:
         rules = load_rules()
         tok = nlp.tokenizer
         if isinstance(tok, NormalisingTokenizer):
-            tok.normaliser.add_vocabulary(vocabulary(rules))
+            tok.normaliser.add_vocabulary(*vocabulary(rules))
             norm = tok.normaliser
         else:  # pragma: no cover - the engine always installs the normalising tokenizer
             raise TypeError("nd_lexicon needs the nightdesk normalising tokenizer")
@@ -112,7 +114,8 @@ class LexiconMatcher:
                         continue
                     start, end = lo.start, max(a.end, b.end)
                     if any(x.label == rule.label and x.rule.code == rule.code
-                           and x.start < end and start < x.end for x in hits):  # fmt: skip
+                           and rule.tags <= x.rule.tags and x.start < end and start < x.end
+                           for x in hits):  # fmt: skip
                         continue
                     out.append(Hit(rule, start, end, doc[start:end].text))
                     break

@@ -140,7 +140,7 @@ def _flags(facts: dict[str, str], age: float | None, species: str | None) -> lis
 def _lexicon_words(lexicon: object) -> Iterable[set[str]]:
     from .lexicon import load_rules, vocabulary
 
-    yield vocabulary(load_rules())
+    yield vocabulary(load_rules())[0]
 
 
 @lru_cache(maxsize=1)

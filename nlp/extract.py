@@ -42,6 +42,7 @@ class Findings:
     symptoms: list[Symptom] = field(default_factory=list)
     exposures: list[Exposure] = field(default_factory=list)
     hedged: set[str] = field(default_factory=set)
+    denied: list[Hit] = field(default_factory=list)
     hedged_quotes: set[str] = field(default_factory=set)
 
     def add(self, fact: str, text: str) -> None:
@@ -51,12 +52,15 @@ class Findings:
 
 def count_near(doc: Doc, hit: Hit) -> int | None:
     """'8 times', '3x' next to a symptom -> 8, 3."""
-    lo, hi = max(hit.start - 6, 0), min(hit.end + 6, len(doc) - 1)
+    lo, hi = max(hit.start - 6, 0), min(hit.end + 8, len(doc) - 1)
     best = None
-    for i in range(lo, hi):
-        t = doc[i].text
-        if t.isdigit() and doc[i + 1].text in COUNT_WORDS:
-            best = max(best or 0, int(t))
+    for i in range(lo, hi + 1):
+        if doc[i].text not in COUNT_WORDS:
+            continue
+        for j in range(max(i - 3, 0), i):  # "6 or 7 times", "like 8 times"
+            t = doc[j].text
+            if t.isdigit():
+                best = max(best or 0, int(t))
     return best
 
 
@@ -73,7 +77,7 @@ def collect(docs: Sequence[Doc], old_onset: bool) -> Findings:
             if h.mods & {"HYPO", "HIST", "OTHER", "DROP"}:
                 continue
             st = states.get(code)
-            if ("NEG" in h.mods) != bool(h.rule.data.get("negated")):
+            if "NEG" in h.mods or h.rule.data.get("negated"):
                 for fam in FAMILY.get(code, (code,)):
                     other = states.get(fam)
                     if other is not None:  # a later "no" corrects earlier, milder mentions
@@ -129,7 +133,7 @@ def _code_facts(code: str, hits: list[Hit], out: Findings, old_onset: bool) -> N
             out.add(f"{name}.many", text)
         elif n is not None and n >= 2:
             out.add(f"{name}.repeated", text)
-        if resolved and (n is None or n == 1):
+        if resolved and (n is None or n == 1) and code in GI:
             out.add(f"{name}.minor", text)
         for h in hs:
             if h.sev:
@@ -153,10 +157,29 @@ def _verb_near(hits: list[Hit], h: Hit) -> Hit | None:
     return best
 
 
+PRONOUNS = frozenset({"it", "them", "some", "one", "the", "a", "part", "half", "all"})
+
+
+def _revives(doc: Doc, verb: Hit) -> bool:
+    """'he definitely ate some of it': an asserted, pronoun-object ingestion."""
+    if verb.mods & {"NEG", "HYPO", "HEDGE", "OTHER"} or verb.text in PRESENT_VERBS:
+        return False
+    nxt = doc[verb.end : verb.end + 1].text
+    return nxt in PRONOUNS or verb.end == len(doc)
+
+
 def _exposures(doc: Doc, hits: list[Hit], out: Findings) -> None:
     """Toxins and swallowed objects from TOXIN / OBJECT hits."""
     for h in hits:
-        if h.label not in ("TOXIN", "OBJECT") or h.mods & {"NEG", "HIST", "OTHER"}:
+        if h.label == "EXPO" and out.denied and _revives(doc, h):
+            for agent_hit in out.denied:  # "no wait ... he definitely ate some of it"
+                agent_hit.mods.discard("NEG")
+                _add_exposure(doc, agent_hit, None, out)
+            out.denied.clear()
+        if h.label not in ("TOXIN", "OBJECT") or h.mods & {"HIST", "OTHER"}:
+            continue
+        if "NEG" in h.mods:
+            out.denied.append(h)
             continue
         verb = _verb_near(hits, h)
         past = verb is not None and verb.text not in PRESENT_VERBS
@@ -164,28 +187,33 @@ def _exposures(doc: Doc, hits: list[Hit], out: Findings) -> None:
             continue
         if verb is None and (h.label == "OBJECT" or h.rule.data.get("needs_verb")):
             continue
-        amount = None
-        if verb is not None and verb.end <= h.start:
-            words = [t.text for t in doc[verb.end : h.start]]
-            while words and words[-1] in DETERMINERS:
-                words.pop()
-            while words and words[0] in ("the", "my", "his", "her", "into", "in"):
-                words.pop(0)
-            amount = " ".join(words) or None
-        quote = doc[verb.start : h.end].text if verb and verb.end <= h.start else h.text
-        kind = "toxin" if h.label == "TOXIN" else "object"
-        agent = h.rule.data.get("agent") or h.text
-        if kind == "object":
-            agent = h.text
-        if any(e.agent == agent for e in out.exposures):
-            continue
-        out.exposures.append(Exposure(kind, agent, amount, None))
-        if "HEDGE" in h.mods or (verb is not None and "hedge" in verb.rule.tags):
-            out.hedged.add(agent)
-            out.hedged_quotes.add(quote)
-        only = h.rule.data.get("species")
-        out.add(f"{kind}_seen", quote)
-        out.add(f"{kind}_species:{only}" if only else kind, quote)
+        _add_exposure(doc, h, verb, out)
+
+
+def _add_exposure(doc: Doc, h: Hit, verb: Hit | None, out: Findings) -> None:
+    """Record one exposure with its agent, amount and the caller's words."""
+    amount = None
+    if verb is not None and verb.end <= h.start:
+        words = [t.text for t in doc[verb.end : h.start]]
+        while words and words[-1] in DETERMINERS:
+            words.pop()
+        while words and words[0] in ("the", "my", "his", "her", "into", "in"):
+            words.pop(0)
+        amount = " ".join(words) or None
+    quote = doc[verb.start : h.end].text if verb and verb.end <= h.start else h.text
+    kind = "toxin" if h.label == "TOXIN" else "object"
+    agent = h.rule.data.get("agent") or h.text
+    if kind == "object":
+        agent = h.text
+    if any(e.agent == agent for e in out.exposures):
+        return
+    out.exposures.append(Exposure(kind, agent, amount, None))
+    if "HEDGE" in h.mods or (verb is not None and "hedge" in verb.rule.tags):
+        out.hedged.add(agent)
+        out.hedged_quotes.add(quote)
+    only = h.rule.data.get("species")
+    out.add(f"{kind}_seen", quote)
+    out.add(f"{kind}_species:{only}" if only else kind, quote)
 
 
 def _context(hits: list[Hit], out: Findings) -> None:

@@ -10,7 +10,7 @@ from .tokenizer import Normaliser, load_jsonl
 
 FILES = ("symptoms.jsonl", "context.jsonl", "exposures.jsonl", "patient.jsonl", "situation.jsonl")
 # Spans of one layer may not overlap (the longest wins); different layers are independent.
-LAYER = {"SPECIES": 1, "OWN": 4, "SEX": 2, "REPRO": 2, "CTX": 3, "INTENT": 3, "CONCERN": 3}
+LAYER = {"SPECIES": 1, "OWN": 4, "TERM": 5, "SEX": 2, "REPRO": 2, "CTX": 3, "INTENT": 3, "CONCERN": 3}
 DEFAULT_WINDOW = {"NEG": 5, "HYPO": 10, "HIST": 8, "RESOLVED": 10, "OTHER": 12, "HEDGE": 6}
 
 
@@ -55,7 +55,7 @@ def expand(phrase: str, normaliser: Normaliser) -> list[list[str]]:
         words: list[str] = []
         for w in combo:
             if w:
-                words.extend(normaliser.word(w) if w.isalpha() else (w,))
+                words.extend(normaliser.word(w, fuzzy=False) if w.isalpha() else (w,))
         if words:
             seqs.append(words)
     return seqs
@@ -102,11 +102,15 @@ def load_combos() -> dict[str, Rule]:
     return combos
 
 
-def vocabulary(rules: list[tuple[Rule, list[str]]]) -> set[str]:
-    """All words used by the phrase rules (for typo correction)."""
+def vocabulary(rules: list[tuple[Rule, list[str]]]) -> tuple[set[str], set[str]]:
+    """(words written in the phrase rules, their inflected forms) for typo correction."""
     words: set[str] = set()
+    forms: set[str] = set()
     for _rule, phrases in rules:
         for phrase in phrases:
             for part in phrase.replace("[", " ").replace("]", " ").split():
-                words.update(a.rstrip("+") for a in part.split("|"))
-    return words
+                for alt in part.split("|"):
+                    words.add(alt.rstrip("+"))
+                    if alt.endswith("+"):
+                        forms.update(inflect(alt[:-1]))
+    return words, forms

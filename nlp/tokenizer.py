@@ -50,10 +50,10 @@ class Normaliser:
         for row in load_jsonl("normalize.jsonl"):
             self.known.update(row.get("keep", []))
 
-    def add_vocabulary(self, words: Iterable[str]) -> None:
+    def add_vocabulary(self, words: Iterable[str], forms: Iterable[str] = ()) -> None:
         """Register known words (len >= 6) so one-edit typos of them are corrected."""
         known = set(words)
-        self.known |= known
+        self.known |= known | set(forms)
         for w in known:
             if len(w) < 6 or not w.isalpha():
                 continue
@@ -61,7 +61,7 @@ class Normaliser:
                 self.fuzzy.setdefault(w[:i] + w[i + 1 :], w)
             self.fuzzy.setdefault(w, w)
 
-    def word(self, w: str) -> tuple[str, ...]:
+    def word(self, w: str, *, fuzzy: bool = True) -> tuple[str, ...]:
         """Canonical form(s) of one lowercase word; () drops it."""
         if "'" in w:
             joined = w.replace("'", "")
@@ -71,7 +71,7 @@ class Normaliser:
         got = self.words.get(w)
         if got is not None:
             return got
-        if len(w) >= 6 and w not in self.known:
+        if fuzzy and len(w) >= 6 and w not in self.known:
             return (self._fix(w),)
         return (w,)
 
