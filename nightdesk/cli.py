@@ -13,6 +13,7 @@ COMMAND_MODULES = [
     "nightdesk.cmd_admin",
     "nightdesk.cmd_policy",
     "nightdesk.cmd_call",
+    "nightdesk.cmd_text",
     "nightdesk.cmd_bench",
     "nightdesk.cmd_user",
 ]
