@@ -25,8 +25,12 @@ def _banner(settings: Settings, url: str, redis_url: str, admin: tuple[str, str]
         f"  database   {settings.sqlalchemy_url.split('@')[-1]}",
         f"  redis      {redis_url}" + ("  (embedded)" if not settings.redis_url else ""),
         f"  policy     {svc_policy}",
-        "  twilio     " + ("live REST API" if settings.twilio_live else
-                          "no account: outgoing SMS/calls go to the outbox (`nightdesk outbox`)"),
+        "  twilio     "
+        + (
+            "live REST API"
+            if settings.twilio_live
+            else "no account: outgoing SMS/calls go to the outbox (`nightdesk outbox`)"
+        ),
         "",
         f"  dashboard  {url}/login",
     ]
@@ -73,8 +77,11 @@ def register(cli: click.Group) -> None:
         admin = _first_admin(services)
         worker = None
         if not no_worker:
-            env = dict(os.environ, REDIS_URL=redis_url,
-                       NIGHTDESK_DATA_DIR=str(Path(settings.data_dir).resolve()))
+            env = dict(
+                os.environ,
+                REDIS_URL=redis_url,
+                NIGHTDESK_DATA_DIR=str(Path(settings.data_dir).resolve()),
+            )
             worker = run_worker_process(env)
         from werkzeug.serving import run_simple
 

@@ -20,9 +20,9 @@ from twilio.request_validator import RequestValidator
 
 from config.settings import DEFAULT_POLICY_DIR, Settings
 from nightdesk.services import Services, build_services, start_embedded_redis
+from tests import twilio_api as twilio_api_mod
 from tickets import db as ticket_db
 from tickets.models import Base
-from tests import twilio_api as twilio_api_mod
 from workers import context
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -182,8 +182,13 @@ def sign(url: str, params: dict[str, Any], token: str = AUTH_TOKEN) -> str:
 def signed_post(client: FlaskClient) -> Callable[..., Any]:
     """POST form data to a webhook path, signed the way Twilio signs it."""
 
-    def post(path: str, data: dict[str, Any], *, token: str = AUTH_TOKEN,
-             headers: dict[str, str] | None = None) -> Any:
+    def post(
+        path: str,
+        data: dict[str, Any],
+        *,
+        token: str = AUTH_TOKEN,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         all_headers = {"X-Twilio-Signature": sign(PUBLIC_BASE + path, data, token)}
         all_headers.update(headers or {})
         return client.post(path, data=data, headers=all_headers)

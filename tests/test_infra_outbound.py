@@ -13,11 +13,19 @@ from tickets.outbound import queue_sms
 from workers.messages import enqueue_outbound
 
 
-def _queue(services: Services, key: str = "k1", to: str = "+15555550123",
-           purpose: str = "er_details") -> int:
+def _queue(
+    services: Services, key: str = "k1", to: str = "+15555550123", purpose: str = "er_details"
+) -> int:
     with services.session() as s:
-        mid = queue_sms(s, key=key, clinic_id="maple-street", to=to, from_="+15555550100",
-                        body="Riverside Animal Emergency Center, +15555550199", purpose=purpose)
+        mid = queue_sms(
+            s,
+            key=key,
+            clinic_id="maple-street",
+            to=to,
+            from_="+15555550100",
+            body="Riverside Animal Emergency Center, +15555550199",
+            purpose=purpose,
+        )
         s.commit()
     return mid
 
@@ -57,8 +65,9 @@ def test_server_error_is_retried_then_sent(
     assert len(twilio_api.messages()) == 1
 
 
-def test_opted_out_number_is_never_sent(services: Services, twilio_api: TwilioAPI,
-                                        run_worker: Callable[[], int]) -> None:
+def test_opted_out_number_is_never_sent(
+    services: Services, twilio_api: TwilioAPI, run_worker: Callable[[], int]
+) -> None:
     with services.session() as s:
         s.add(OptOut(phone="+15555550123", clinic_number="+15555550100", active=True))
         s.commit()
@@ -70,8 +79,9 @@ def test_opted_out_number_is_never_sent(services: Services, twilio_api: TwilioAP
         assert s.get(OutboundMessage, mid).status == "blocked"  # type: ignore[union-attr]
 
 
-def test_without_credentials_messages_go_to_the_outbox(services: Services,
-                                                      twilio_api: TwilioAPI) -> None:
+def test_without_credentials_messages_go_to_the_outbox(
+    services: Services, twilio_api: TwilioAPI
+) -> None:
     from tickets.outbound import deliver
 
     mid = _queue(services)

@@ -31,27 +31,46 @@ class TwilioAPI:
 
     def messages(self) -> list[dict[str, str]]:
         """The SMS the API accepted (2xx), in order."""
-        return [r.form for r in self.requests if r.path.endswith("/Messages.json")
-                and r.method == "POST" and r.status < 300]
+        return [
+            r.form
+            for r in self.requests
+            if r.path.endswith("/Messages.json") and r.method == "POST" and r.status < 300
+        ]
 
     def calls(self) -> list[dict[str, str]]:
-        return [r.form for r in self.requests if r.path.endswith("/Calls.json")
-                and r.method == "POST" and r.status < 300]
+        return [
+            r.form
+            for r in self.requests
+            if r.path.endswith("/Calls.json") and r.method == "POST" and r.status < 300
+        ]
 
     def respond(self, method: str, path: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         if self.fail_next:
             status, code = self.fail_next.pop(0)
-            return status, {"code": code, "message": f"simulated error {code}",
-                            "status": status, "more_info": ""}
+            return status, {
+                "code": code,
+                "message": f"simulated error {code}",
+                "status": status,
+                "more_info": "",
+            }
         n = next(self._ids)
         if method == "GET" and path.endswith("/Messages.json"):
             return 200, {"messages": [], "next_page_uri": None, "page": 0, "page_size": 20}
         if path.endswith("/Messages.json"):
-            return 201, {"sid": f"SM{n:032d}", "status": "queued", "to": form.get("To"),
-                         "from": form.get("From"), "body": form.get("Body")}
+            return 201, {
+                "sid": f"SM{n:032d}",
+                "status": "queued",
+                "to": form.get("To"),
+                "from": form.get("From"),
+                "body": form.get("Body"),
+            }
         if path.endswith("/Calls.json"):
-            return 201, {"sid": f"CA{n:032d}", "status": "queued", "to": form.get("To"),
-                         "from": form.get("From")}
+            return 201, {
+                "sid": f"CA{n:032d}",
+                "status": "queued",
+                "to": form.get("To"),
+                "from": form.get("From"),
+            }
         return 404, {"code": 20404, "message": "not found", "status": 404}
 
 
@@ -63,8 +82,9 @@ def start(api: TwilioAPI) -> ThreadingHTTPServer:
             form = {k: v[0] for k, v in parse_qs(raw).items()}
             path = self.path.split("?", 1)[0]
             status, body = api.respond(self.command, path, form)
-            api.requests.append(Recorded(self.command, path, form,
-                                         self.headers.get("Authorization", ""), status))
+            api.requests.append(
+                Recorded(self.command, path, form, self.headers.get("Authorization", ""), status)
+            )
             data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

@@ -13,9 +13,9 @@ def send_outbound(message_id: int) -> str:
     """Send one outbound SMS/call (idempotent; errors propagate for RQ's Retry)."""
     svc = context.services()
     # The lock keeps two workers (a duplicate job) from sending the same message at once.
-    with svc.redis.lock(f"nd:lock:out:{message_id}", timeout=120, blocking_timeout=60):
-        with svc.session() as session:
-            return deliver(session, message_id, svc.twilio).status
+    lock = svc.redis.lock(f"nd:lock:out:{message_id}", timeout=120, blocking_timeout=60)
+    with lock, svc.session() as session:
+        return deliver(session, message_id, svc.twilio).status
 
 
 def enqueue_outbound(queue: Queue, message_id: int) -> None:

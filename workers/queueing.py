@@ -17,17 +17,19 @@ def job_id(*parts: object) -> str:
     return "nd-" + "-".join(str(p).replace(":", "_") for p in parts)
 
 
-def enqueue(queue: Queue, func: Callable[..., Any], *args: Any, key: str,
-            delay: timedelta | None = None) -> Job:
+def enqueue(
+    queue: Queue, func: Callable[..., Any], *args: Any, key: str, delay: timedelta | None = None
+) -> Job:
     """Enqueue func(*args) once per key: an existing job with that id is left alone."""
     jid = job_id(func.__name__, key)
-    existing = Job.fetch_many([jid], connection=queue.connection,
-                              serializer=queue.serializer)[0]
-    if existing is not None and existing.get_status(refresh=True) not in ("failed", "stopped",
-                                                                             "canceled"):
+    existing = Job.fetch_many([jid], connection=queue.connection, serializer=queue.serializer)[0]
+    if existing is not None and existing.get_status(refresh=True) not in (
+        "failed",
+        "stopped",
+        "canceled",
+    ):
         return existing
-    opts: dict[str, Any] = dict(job_id=jid, retry=RETRY, failure_ttl=FAILURE_TTL,
-                                result_ttl=3600)
+    opts: dict[str, Any] = dict(job_id=jid, retry=RETRY, failure_ttl=FAILURE_TTL, result_ttl=3600)
     if delay is not None:
         return queue.enqueue_in(delay, func, *args, **opts)
     return queue.enqueue(func, *args, **opts)
