@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, load_only
@@ -99,8 +100,13 @@ def query(filters: Filters, *, allowed_clinics: Collection[str] | None, now: dat
     if filters.until:
         stmt = stmt.where(Ticket.created_at < filters.until)
     offset = (filters.page - 1) * filters.per_page
+    rank: Any = Ticket.disposition_rank
+    if filters.status in ("active", "open", "claimed"):
+        # The few live tickets come from ix_ticket_queue and are sorted; "+ 0" keeps the planner
+        # from walking ix_ticket_order through a year of resolved tickets to find them.
+        rank = Ticket.disposition_rank + 0
     return (
-        stmt.order_by(Ticket.disposition_rank.desc(), Ticket.due_at, Ticket.id)
+        stmt.order_by(rank.desc(), Ticket.due_at, Ticket.id)
         .offset(offset)
         .limit(filters.per_page + 1)
     )
