@@ -6,6 +6,7 @@ every problem of a file with its line and the fix.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from config.oncall import OnCall, Person
 from config.rules import PageDecision
 from config.schema import parse_doc
 from config.yamldoc import PolicyError, load_doc
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "DAYS",
@@ -107,8 +110,12 @@ class Policies:
     def for_number(self, number: str | None) -> Policy | None:
         """The clinic whose number was called (Twilio's `To`), None for an unknown number."""
         if not number:
+            log.warning("call or text without a called number")
             return None
-        return self._by_number.get(number.strip())
+        found = self._by_number.get(number.strip())
+        if found is None:
+            log.warning("no clinic policy for the called number …%s", number.strip()[-4:])
+        return found
 
     def by_id(self, clinic_id: str) -> Policy | None:
         return self._by_id.get(clinic_id)

@@ -26,8 +26,9 @@ def test_two_clinics_on_two_numbers(policies: Policies) -> None:
     assert policies.by_id("harbor-cats") is harbor and policies.default is maple
 
 
-def test_unknown_number_is_none(policies: Policies) -> None:
+def test_unknown_number_is_none(policies: Policies, caplog: pytest.LogCaptureFixture) -> None:
     assert policies.for_number("+15555559999") is None
+    assert "no clinic policy for the called number …9999" in caplog.text
     assert policies.for_number(None) is None
     assert policies.for_number("") is None
 
