@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass, field
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from .lexicon import Rule, expand, load_combos, load_rules, vocabulary
-from .tokenizer import NormalisingTokenizer
+from .tokenizer import NormalisingTokenizer, words_of
 
 TARGETS = frozenset(
     {"SYM", "TOXIN", "OBJECT", "CONCERN", "SPECIES", "BREED", "CTX", "INTENT", "EXPO"}
@@ -21,26 +20,38 @@ MODIFIERS = frozenset(
 NEG_WORDS = frozenset({"didnt", "hasnt", "wont", "not", "doesnt", "isnt", "never", "havent"})
 
 if not Doc.has_extension("nd_hits"):
-    Doc.set_extension("nd_hits", default=None)
+    Doc.set_extension("nd_hits", getter=lambda doc: doc.user_data.get("nd_hits"))
 
 
-@dataclass(slots=True)
+def hits_of(doc: Doc) -> list[Hit]:
+    """The hits the components assigned (doc._.nd_hits, read without the underscore proxy)."""
+    hits: list[Hit] = doc.user_data["nd_hits"]
+    return hits
+
+
 class Hit:
     """One matched rule in one doc, with the ConText modifiers that apply to it."""
 
-    rule: Rule
-    start: int
-    end: int
-    text: str
-    mods: set[str] = field(default_factory=set)
-    sev: bool = False
-    count: int | None = None
-    clause: int = 0
+    __slots__ = ("rule", "label", "start", "end", "words", "mods", "sev", "count", "clause")
+
+    def __init__(self, rule: Rule, start: int, end: int, words: list[str]) -> None:
+        self.rule = rule
+        self.label = rule.label
+        self.start = start
+        self.end = end
+        self.words = words
+        self.mods: set[str] = set()
+        self.sev = False
+        self.count: int | None = None
+        self.clause = 0
 
     @property
-    def label(self) -> str:
-        """The rule's label (SYM, TOXIN, NEG ...)."""
-        return self.rule.label
+    def text(self) -> str:
+        """The caller's (normalised) words."""
+        return " ".join(self.words[self.start : self.end]).replace(" ,", ",")
+
+    def __repr__(self) -> str:
+        return f"Hit({self.rule.id!r}, {self.text!r}, {sorted(self.mods)})"
 
     @property
     def asserted(self) -> bool:
@@ -71,6 +82,7 @@ class LexiconMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         found = sorted(self.matcher(doc), key=lambda m: (m[1] - m[2], m[1]))
+        words = words_of(doc)
         taken: dict[int, bytearray] = {}
         hits: list[Hit] = []
         rules = self.rules
@@ -81,14 +93,14 @@ class LexiconMatcher:
                 used = taken.get(rule.layer)
                 if used is None:
                     used = taken[rule.layer] = bytearray(len(doc))
-                if any(used[start:end]):
+                if used.find(1, start, end) >= 0:
                     continue
                 used[start:end] = b"\x01" * (end - start)
                 spans.add((rule.layer, start, end))
-            hits.append(Hit(rule, start, end, doc[start:end].text))
+            hits.append(Hit(rule, start, end, words))
         hits = [h for h in hits if h.label != "PART"] + self._combine(doc, hits)
         hits.sort(key=lambda h: h.start)
-        doc._.nd_hits = hits
+        doc.user_data["nd_hits"] = hits
         return doc
 
     def _combine(self, doc: Doc, hits: list[Hit]) -> list[Hit]:
@@ -99,6 +111,7 @@ class LexiconMatcher:
                 parts.setdefault(h.rule.id, []).append(h)
         if not parts:
             return []
+        words = words_of(doc)
         punct = [h.start for h in hits if h.label == "TERM" and h.text in ".?!;"]
         out: list[Hit] = []
         for cid, rule in self.combos.items():
@@ -117,7 +130,7 @@ class LexiconMatcher:
                            and rule.tags <= x.rule.tags and x.start < end and start < x.end
                            for x in hits):  # fmt: skip
                         continue
-                    out.append(Hit(rule, start, end, doc[start:end].text))
+                    out.append(Hit(rule, start, end, words))
                     break
                 else:
                     continue
@@ -140,7 +153,7 @@ def _blocked(stops: list[int], lo: int, hi: int) -> bool:
 @Language.component("nd_context", requires=["doc._.nd_hits"], assigns=["doc._.nd_hits"])
 def context(doc: Doc) -> Doc:
     """ConText: mark targets negated / hypothetical / historical / other-animal / resolved ..."""
-    hits: list[Hit] = doc._.nd_hits
+    hits = hits_of(doc)
     stops = [h.start for h in hits if h.label == "TERM"]
     hard = [h.start for h in hits if h.label == "TERM" and h.rule.data.get("hard")]
     punct = [h.start for h in hits if h.label == "TERM" and h.text in ".?!;"]

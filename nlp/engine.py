@@ -15,7 +15,8 @@ from . import tokenizer as _tokenizer  # noqa: F401  (registers the tokenizer)
 from .extract import collect
 from .onset import Onset, OnsetParser
 from .patient import patient_of, species_of
-from .rules import LEVEL, decide, load_dispositions
+from .rules import LEVEL, RuleIndex, decide, load_dispositions
+from .tokenizer import doc_text
 from .verdict import Verdict
 
 ACUTE_NOW = frozenset({"seizure", "collapse", "choking"})
@@ -38,7 +39,7 @@ class Engine:
     def __init__(self, nlp: Language) -> None:
         self.nlp = nlp
         self.onsets = OnsetParser()
-        self.rules = load_dispositions()
+        self.rules = RuleIndex(load_dispositions())
         lexicon = nlp.get_pipe("nd_lexicon")
         words: set[str] = set()
         for phrase_doc_words in _lexicon_words(lexicon):
@@ -51,8 +52,14 @@ class Engine:
 
     def analyze(self, turns: Sequence[str], *, now: datetime) -> Verdict:
         """Analyse the whole conversation so far; a red flag in any turn counts."""
-        docs = list(self.nlp.pipe([t or "" for t in turns]))
-        return self.verdict(docs, now=now)
+        return self.verdict([self._doc(t or "") for t in turns], now=now)
+
+    def _doc(self, text: str) -> Doc:
+        """Run the pipeline on one text (the tokenizer, then each component in order)."""
+        doc = self.nlp.make_doc(text)
+        for _name, proc in self.nlp.pipeline:
+            doc = proc(doc)
+        return doc
 
     def pipe(self, texts: Iterable[str], *, now: datetime) -> Iterable[Verdict]:
         """One verdict per text (each text is its own conversation), batched."""
@@ -104,7 +111,7 @@ class Engine:
     def _onset(self, docs: Sequence[Doc], now: datetime) -> tuple[Onset | None, str | None]:
         best: Onset | None = None
         for doc in docs:
-            for onset, _rule, _pos in self.onsets.find(doc.text, now):
+            for onset, _rule, _pos in self.onsets.find(doc_text(doc), now):
                 if best is None or onset.hours > best.hours:
                     best = onset
         return best, best.text if best else None

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc
 
-from .components import Hit
+from .components import Hit, hits_of
+from .tokenizer import span_text, words_of
 from .verdict import Exposure, Symptom
 
 COUNT_WORDS = frozenset({"times", "time", "x", "episodes", "episode", "bouts", "rounds"})
@@ -52,13 +53,14 @@ class Findings:
 
 def count_near(doc: Doc, hit: Hit) -> int | None:
     """'8 times', '3x' next to a symptom -> 8, 3."""
-    lo, hi = max(hit.start - 6, 0), min(hit.end + 8, len(doc) - 1)
+    words = words_of(doc)
+    lo, hi = max(hit.start - 6, 0), min(hit.end + 8, len(words) - 1)
     best = None
     for i in range(lo, hi + 1):
-        if doc[i].text not in COUNT_WORDS:
+        if words[i] not in COUNT_WORDS:
             continue
         for j in range(max(i - 3, 0), i):  # "6 or 7 times", "like 8 times"
-            t = doc[j].text
+            t = words[j]
             if t.isdigit():
                 best = max(best or 0, int(t))
     return best
@@ -69,7 +71,7 @@ def collect(docs: Sequence[Doc], old_onset: bool) -> Findings:
     out = Findings()
     states: dict[str, CodeState] = {}
     for doc in docs:
-        hits: list[Hit] = doc._.nd_hits
+        hits: list[Hit] = hits_of(doc)
         for h in hits:
             if h.label != "SYM":
                 continue
@@ -164,7 +166,7 @@ def _revives(doc: Doc, verb: Hit) -> bool:
     """'he definitely ate some of it': an asserted, pronoun-object ingestion."""
     if verb.mods & {"NEG", "HYPO", "HEDGE", "OTHER"} or verb.text in PRESENT_VERBS:
         return False
-    nxt = doc[verb.end : verb.end + 1].text
+    nxt = span_text(doc, verb.end, verb.end + 1)
     return nxt in PRONOUNS or verb.end == len(doc)
 
 
@@ -194,13 +196,13 @@ def _add_exposure(doc: Doc, h: Hit, verb: Hit | None, out: Findings) -> None:
     """Record one exposure with its agent, amount and the caller's words."""
     amount = None
     if verb is not None and verb.end <= h.start:
-        words = [t.text for t in doc[verb.end : h.start]]
+        words = words_of(doc)[verb.end : h.start]
         while words and words[-1] in DETERMINERS:
             words.pop()
         while words and words[0] in ("the", "my", "his", "her", "into", "in"):
             words.pop(0)
         amount = " ".join(words) or None
-    quote = doc[verb.start : h.end].text if verb and verb.end <= h.start else h.text
+    quote = span_text(doc, verb.start, h.end) if verb and verb.end <= h.start else h.text
     kind = "toxin" if h.label == "TOXIN" else "object"
     agent = h.rule.data.get("agent") or h.text
     if kind == "object":

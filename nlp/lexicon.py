@@ -10,7 +10,16 @@ from .tokenizer import Normaliser, load_jsonl
 
 FILES = ("symptoms.jsonl", "context.jsonl", "exposures.jsonl", "patient.jsonl", "situation.jsonl")
 # Spans of one layer may not overlap (the longest wins); different layers are independent.
-LAYER = {"SPECIES": 1, "OWN": 4, "TERM": 5, "SEX": 2, "REPRO": 2, "CTX": 3, "INTENT": 3, "CONCERN": 3}
+LAYER = {
+    "SPECIES": 1,
+    "OWN": 4,
+    "TERM": 5,
+    "SEX": 2,
+    "REPRO": 2,
+    "CTX": 3,
+    "INTENT": 3,
+    "CONCERN": 3,
+}
 DEFAULT_WINDOW = {"NEG": 5, "HYPO": 10, "HIST": 8, "RESOLVED": 10, "OTHER": 12, "HEDGE": 6}
 
 

@@ -32,14 +32,17 @@ class OnsetParser:
 
     def __init__(self) -> None:
         self.rules = [
-            (r["id"], r["kind"], re.compile(r["regex"])) for r in load_jsonl("onset.jsonl")
+            (r["id"], r["kind"], re.compile(r["regex"]), tuple(r.get("needs", ())))
+            for r in load_jsonl("onset.jsonl")
         ]
 
     def find(self, text: str, now: datetime) -> list[tuple[Onset, str, int]]:
         """All onsets in a text with their rule id and character offset."""
         out: list[tuple[Onset, str, int]] = []
         taken: list[tuple[int, int]] = []
-        for rule_id, kind, rx in self.rules:
+        for rule_id, kind, rx, needs in self.rules:
+            if needs and not any(n in text for n in needs):
+                continue
             for m in rx.finditer(text):
                 s, e = m.span()
                 if any(s < te and ts < e for ts, te in taken):

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
-from .components import Hit
+from .components import Hit, hits_of
+from .tokenizer import doc_text
 from .verdict import Patient
 
 PET = (
@@ -44,7 +45,7 @@ def species_of(docs: Sequence[Doc]) -> tuple[str | None, str | None]:
     breed: str | None = None
     species: str | None = None
     for doc in docs:
-        for h in doc._.nd_hits:
+        for h in hits_of(doc):
             if h.label not in ("SPECIES", "BREED"):
                 continue
             sp = h.rule.data.get("species")
@@ -63,7 +64,7 @@ def patient_of(docs: Sequence[Doc], known_words: frozenset[str]) -> Patient:
     p = Patient()
     he = she = 0
     for doc in docs:
-        text = doc.text
+        text = doc_text(doc)
         words = text.split()
         if p.name is None:
             p.name = _name(text, known_words)
@@ -78,7 +79,7 @@ def patient_of(docs: Sequence[Doc], known_words: frozenset[str]) -> Patient:
             if m:
                 kg = float(m["n"]) * (1.0 if m["u"].startswith("k") else 0.4536)
                 p.weight = round(kg, 1)
-        for h in doc._.nd_hits:
+        for h in hits_of(doc):
             h_: Hit = h
             if h_.label == "REPRO" and p.repro is None and "NEG" not in h_.mods:
                 p.repro = h_.rule.data["repro"]

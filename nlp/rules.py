@@ -55,9 +55,29 @@ def load_dispositions() -> list[DispositionRule]:
     return rules
 
 
-def decide(rules: list[DispositionRule], facts: dict[str, str]) -> tuple[str, list[str], list[str]]:
+class RuleIndex:
+    """Rules indexed by the facts they need, so only plausible rules are checked."""
+
+    def __init__(self, rules: list[DispositionRule]) -> None:
+        self.rules = rules
+        self.by_fact: dict[str, list[int]] = {}
+        for i, r in enumerate(rules):
+            for f in set(r.all) | set(r.any):
+                self.by_fact.setdefault(f, []).append(i)
+
+    def fired(self, facts: dict[str, str]) -> list[DispositionRule]:
+        """Rules that fire, in file order."""
+        cand: set[int] = set()
+        for f in facts:
+            idx = self.by_fact.get(f)
+            if idx:
+                cand.update(idx)
+        return [self.rules[i] for i in sorted(cand) if self.rules[i].fires(facts)]
+
+
+def decide(index: RuleIndex, facts: dict[str, str]) -> tuple[str, list[str], list[str]]:
     """(disposition, red flags, reasons) for the facts; the highest firing level wins."""
-    fired = [r for r in rules if r.fires(facts)]
+    fired = index.fired(facts)
     if not fired:
         return "routine", [], []
     top = max(LEVEL[r.level] for r in fired)

@@ -17,6 +17,27 @@ _TOKEN_RE = re.compile(r"\d+(?:[.:]\d+)?|[a-z]+(?:'[a-z]+)*|[.,!?;]")
 _NO_SPACE_BEFORE = frozenset(".,!?;")
 
 
+def words_of(doc: Doc) -> list[str]:
+    """The normalised words of a doc (cached by the tokenizer)."""
+    words = doc.user_data.get("nd_words")
+    if words is None:
+        words = doc.user_data["nd_words"] = [t.text for t in doc]
+    return words
+
+
+def span_text(doc: Doc, start: int, end: int) -> str:
+    """Text of words[start:end] without building a Span."""
+    return " ".join(words_of(doc)[start:end]).replace(" ,", ",").replace(" .", ".")
+
+
+def doc_text(doc: Doc) -> str:
+    """The normalised text of a doc (cached)."""
+    text = doc.user_data.get("nd_text")
+    if text is None:
+        text = doc.user_data["nd_text"] = doc.text
+    return text
+
+
 def load_jsonl(name: str) -> list[dict]:
     """Read one pattern file (JSON lines, blank lines and // comments allowed)."""
     rows = []
@@ -46,6 +67,7 @@ class Normaliser:
         alts = "|".join(sorted((re.escape(p) for p in pre), key=len, reverse=True))
         self.pre_re = re.compile(rf"\b(?:{alts})\b") if pre else None
         self.fuzzy: dict[str, str] = {}
+        self.memo: dict[str, tuple[str, ...]] = {}
         self.known: set[str] = set()
         for row in load_jsonl("normalize.jsonl"):
             self.known.update(row.get("keep", []))
@@ -54,6 +76,7 @@ class Normaliser:
         """Register known words (len >= 6) so one-edit typos of them are corrected."""
         known = set(words)
         self.known |= known | set(forms)
+        self.memo.clear()
         for w in known:
             if len(w) < 6 or not w.isalpha():
                 continue
@@ -93,8 +116,14 @@ class Normaliser:
         if self.pre_re is not None:
             t = self.pre_re.sub(lambda m: self.pre[m.group(0)], t)
         out: list[str] = []
+        memo = self.memo
         for w in _TOKEN_RE.findall(t):
-            out.extend(self.word(w))
+            got = memo.get(w)
+            if got is None:
+                got = self.word(w)
+                if len(memo) < 100_000:
+                    memo[w] = got
+            out.extend(got)
         return out
 
 
@@ -113,7 +142,12 @@ class NormalisingTokenizer:
                 spaces[i - 1] = False
         if words:
             spaces[-1] = False
-        return Doc(self.vocab, words=words, spaces=spaces)
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        doc.user_data["nd_words"] = words  # the rules read words without creating Token objects
+        doc.user_data["nd_text"] = "".join(
+            w + " " if sp else w for w, sp in zip(words, spaces, strict=True)
+        )
+        return doc
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterable[Doc]:
         """Tokenize a stream of texts."""
