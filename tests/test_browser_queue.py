@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from nightdesk.services import Services
 from tests.test_dashboard_fixtures import PASSWORD, make_ticket, make_user
-from tickets.filing import file_contact
+from tests.test_voice_calls import NIGHT, Call
 from tickets.models import Ticket, utcnow
 
 CHROMIUM = "/usr/bin/chromium"
@@ -150,7 +152,13 @@ def _row_ids(page: Any) -> list[int]:
 
 
 def test_csrs_work_the_queue_in_chromium(
-    services: Services, base_url: str, browser: Any, tmp_path: Path
+    services: Services,
+    base_url: str,
+    browser: Any,
+    tmp_path: Path,
+    app: Flask,
+    signed_post: Callable[..., Any],
+    run_worker: Callable[[], int],
 ) -> None:
     order = _seed(services)
     casey_ctx = browser.new_context(viewport={"width": 1440, "height": 900})
@@ -192,34 +200,23 @@ def test_csrs_work_the_queue_in_chromium(
             assert t is not None and (t.status, t.outcome) == ("resolved", "advice_given")
             assert [e.kind for e in t.events] == ["claimed", "attempt", "resolved"]
 
-        # a call is filed while drew looks at the queue: it appears without a reload
+        # a call comes in while drew looks at the queue: its ticket appears without a reload
         drew.goto(base_url + "/")
         drew.evaluate("window.__marker = 'no reload'")
+        app.config["NIGHTDESK_CLOCK"] = lambda: NIGHT
+        call = Call(signed_post, "CA" + "7" * 32, caller="+15555550166")
+        call.start()
+        call.say("My dog Pepper is struggling to breathe and her gums look blue")
+        call.status("completed")
+        run_worker()
         with services.session() as s:
-            new = file_contact(
-                s,
-                source_key="call:CA" + "7" * 32,
-                clinic_id="maple-street",
-                channel="voice",
-                caller="+15555550166",
-                callback_number="+15555550166",
-                verdict={
-                    "disposition": "emergency",
-                    "species": "dog",
-                    "patient": {"name": "Pepper"},
-                    "red_flags": ["breathing_difficulty"],
-                    "summary": "Pepper, a dog, is struggling to breathe.",
-                },
-                transcript=[{"role": "caller", "text": "Pepper can't breathe right"}],
-                ended_reason="completed",
-                now=utcnow(),
-                policy=services.policies.default,
-            )
-            s.commit()
+            [new] = s.scalars(select(Ticket).where(Ticket.caller == "+15555550166")).all()
             new_id = new.id
+            assert new.disposition == "emergency"
         drew.wait_for_selector(f'tr[data-id="{new_id}"].new', timeout=10_000)
         assert drew.evaluate("window.__marker") == "no reload"
-        assert "Pepper" in drew.inner_text(f'tr[data-id="{new_id}"]')
+        rows = _row_ids(drew)
+        assert rows.index(new_id) < rows.index(order[2])  # an emergency: above every urgent one
     finally:
         casey_ctx.close()
         drew_ctx.close()
