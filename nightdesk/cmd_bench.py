@@ -11,9 +11,11 @@ def bench() -> None:
 
 
 def register(cli: click.Group) -> None:
+    from nightdesk.bench_nlp import nlp_bench
     from nightdesk.bench_queue import queue
     from nightdesk.bench_voice import voice
 
     bench.add_command(voice)
+    bench.add_command(nlp_bench)
     bench.add_command(queue)
     cli.add_command(bench)

@@ -17,6 +17,7 @@ TARGETS = frozenset(
 MODIFIERS = frozenset(
     {"NEG", "HYPO", "HIST", "RESOLVED", "OTHER", "HEDGE", "CHRONIC", "WORSE", "NEGX"}
 )
+OWN_WORDS = frozenset({"he", "she", "hes", "shes", "him", "her", "it"})
 NEG_WORDS = frozenset({"didnt", "hasnt", "wont", "not", "doesnt", "isnt", "never", "havent"})
 
 if not Doc.has_extension("nd_hits"):
@@ -81,24 +82,31 @@ class LexiconMatcher:
             self.matcher.add(rule.id, [Doc(vocab, words=s) for s in seqs])
 
     def __call__(self, doc: Doc) -> Doc:
-        found = sorted(self.matcher(doc), key=lambda m: (m[1] - m[2], m[1]))
+        found = sorted(self.matcher(doc), key=_longest_first)
         words = words_of(doc)
+        n = len(words)
         taken: dict[int, bytearray] = {}
         hits: list[Hit] = []
+        parts: list[Hit] = []
         rules = self.rules
         spans: set[tuple[int, int, int]] = set()
         for key, start, end in found:
             rule = rules[key]
-            if rule.layer >= 0 and (rule.layer, start, end) not in spans:
-                used = taken.get(rule.layer)
+            layer = rule.layer
+            if layer < 0:
+                parts.append(Hit(rule, start, end, words))
+                continue
+            if (layer, start, end) not in spans:
+                used = taken.get(layer)
                 if used is None:
-                    used = taken[rule.layer] = bytearray(len(doc))
-                if used.find(1, start, end) >= 0:
+                    used = taken[layer] = bytearray(n)
+                elif used.find(1, start, end) >= 0:
                     continue
-                used[start:end] = b"\x01" * (end - start)
-                spans.add((rule.layer, start, end))
+                used[start:end] = ONES[: end - start]
+                spans.add((layer, start, end))
             hits.append(Hit(rule, start, end, words))
-        hits = [h for h in hits if h.label != "PART"] + self._combine(doc, hits)
+        if parts:
+            hits += self._combine(doc, hits + parts)
         hits.sort(key=lambda h: h.start)
         doc.user_data["nd_hits"] = hits
         return doc
@@ -144,6 +152,13 @@ def make_lexicon(nlp: Language, name: str) -> LexiconMatcher:
     return LexiconMatcher(nlp)
 
 
+ONES = b"\x01" * 256
+
+
+def _longest_first(m: tuple[int, int, int]) -> tuple[int, int]:
+    return (m[1] - m[2], m[1])
+
+
 def _blocked(stops: list[int], lo: int, hi: int) -> bool:
     """True when a scope terminator starts in [lo, hi)."""
     i = bisect_left(stops, lo)
@@ -159,6 +174,8 @@ def context(doc: Doc) -> Doc:
     punct = [h.start for h in hits if h.label == "TERM" and h.text in ".?!;"]
     stop_sets = {"all": stops, "hard": hard, "punct": punct}
     own = [h.start for h in hits if h.label == "OWN"]
+    if any(h.label == "OTHER" for h in hits):  # pronouns for our own pet end an OTHER scope
+        own = sorted(own + [i for i, w in enumerate(words_of(doc)) if w in OWN_WORDS])
     targets = [h for h in hits if h.label in TARGETS]
     clause = 0
     for h in hits:

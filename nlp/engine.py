@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -16,7 +17,7 @@ from .extract import collect
 from .onset import Onset, OnsetParser
 from .patient import patient_of, species_of
 from .rules import LEVEL, RuleIndex, decide, load_dispositions
-from .tokenizer import doc_text
+from .tokenizer import doc_text, words_of
 from .verdict import Verdict
 
 ACUTE_NOW = frozenset({"seizure", "collapse", "choking"})
@@ -111,7 +112,7 @@ class Engine:
     def _onset(self, docs: Sequence[Doc], now: datetime) -> tuple[Onset | None, str | None]:
         best: Onset | None = None
         for doc in docs:
-            for onset, _rule, _pos in self.onsets.find(doc_text(doc), now):
+            for onset, _rule, _pos in self.onsets.find(doc_text(doc), now, words_of(doc)):
                 if best is None or onset.hours > best.hours:
                     best = onset
         return best, best.text if best else None
@@ -153,4 +154,6 @@ def _lexicon_words(lexicon: object) -> Iterable[set[str]]:
 @lru_cache(maxsize=1)
 def load_engine() -> Engine:
     """The process-wide engine (built once; about half a second)."""
-    return Engine(build_pipeline())
+    engine = Engine(build_pipeline())
+    gc.freeze()  # the lexicon lives for the process: keep it out of every GC pass
+    return engine

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +17,7 @@ PART_H = {"morning": 8, "afternoon": 14, "evening": 18, "night": 22, "": 12, "to
           "this pm": 14, "after breakfast": 8, "at breakfast": 8, "after lunch": 12,
           "at lunch": 12, "at lunchtime": 12, "after dinner": 18, "at dinner": 18,
           "at dinnertime": 18, "when i got home": 18, "when we got home": 18}  # fmt: skip
+_DIGIT = re.compile(r"\d")
 DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
@@ -32,16 +34,21 @@ class OnsetParser:
 
     def __init__(self) -> None:
         self.rules = [
-            (r["id"], r["kind"], re.compile(r["regex"]), tuple(r.get("needs", ())))
+            (r["id"], r["kind"], re.compile(r["regex"]), [frozenset(g) for g in r.get("needs", [])])
             for r in load_jsonl("onset.jsonl")
         ]
 
-    def find(self, text: str, now: datetime) -> list[tuple[Onset, str, int]]:
+    def find(
+        self, text: str, now: datetime, words: Iterable[str] = ()
+    ) -> list[tuple[Onset, str, int]]:
         """All onsets in a text with their rule id and character offset."""
+        present = set(words) if words else set(text.split())
+        if _DIGIT.search(text):
+            present.add("#")
         out: list[tuple[Onset, str, int]] = []
         taken: list[tuple[int, int]] = []
         for rule_id, kind, rx, needs in self.rules:
-            if needs and not any(n in text for n in needs):
+            if any(present.isdisjoint(group) for group in needs):
                 continue
             for m in rx.finditer(text):
                 s, e = m.span()

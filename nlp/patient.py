@@ -9,19 +9,34 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
 from .components import Hit, hits_of
-from .tokenizer import doc_text
+from .tokenizer import doc_text, words_of
 from .verdict import Patient
 
 PET = (
     r"(?:dog|cat|puppy|kitten|pup|kitty|boy|girl|baby|bunny|rabbit|bird|ferret|horse|doggy"
     r"|lab|beagle)"
 )
+# (words one of which must be present, regex): the gate keeps the regexes off most texts.
 NAME_RES = [
-    re.compile(r"\b(?:name is|names|named|called|call him|call her) (?P<name>[a-z]+)\b"),
-    re.compile(rf"\b(?:my|our) (?:\w+ )?{PET}s? (?P<name>[a-z]+)\b"),
-    re.compile(r"\b(?:this is about|calling about|its about|about my) (?P<name>[a-z]+)\b"),
-    re.compile(r"\b(?P<name>[a-z]+) is (?:a|an|my|our) (?:\d+|little|young|old|senior)\b"),
+    (
+        frozenset({"name", "names", "named", "called", "call"}),
+        re.compile(r"\b(?:name is|names|named|called|call him|call her) (?P<name>[a-z]+)\b"),
+    ),
+    (
+        frozenset({"my", "our"}),
+        re.compile(rf"\b(?:my|our) (?:\w+ )?{PET}s? (?P<name>[a-z]+)\b"),
+    ),
+    (
+        frozenset({"about"}),
+        re.compile(r"\b(?:this is about|calling about|its about|about my) (?P<name>[a-z]+)\b"),
+    ),
+    (
+        frozenset({"is"}),
+        re.compile(r"\b(?P<name>[a-z]+) is (?:a|an|my|our) (?:\d+|little|young|old|senior)\b"),
+    ),
 ]
+AGE_UNITS = frozenset({"year", "years", "yr", "yrs", "month", "months", "mo", "mos", "week", "weeks",
+                       "wk", "wks", "yo", "y", "o"})  # fmt: skip
 AGE_RE = re.compile(
     r"\b(?P<n>\d+(?:\.\d+)?|a|an|a couple|a few)(?P<half> and a half)? ?"
     r"(?P<u>years?|yrs?|months?|mos?|weeks?|wks?|yo|y o)"
@@ -29,6 +44,8 @@ AGE_RE = re.compile(
 )
 AGE_CTX = re.compile(r"\b(?:is|hes|shes|just turned|turned|aged?|about|almost|only) $")
 WEIGHT_RE = re.compile(r"\b(?P<n>\d+(?:\.\d+)?) ?(?P<u>lbs?|pounds|kgs?|kilos?|kilograms)\b")
+REPRO_WORDS = (("spayed", "neutered"), ("neutered", "neutered"), ("intact", "intact"))
+WEIGHT_UNITS = frozenset({"lb", "lbs", "pounds", "kg", "kgs", "kilo", "kilos", "kilograms"})
 UNIT_Y = {"y": 1.0, "m": 1 / 12, "w": 1 / 52}
 NOT_NAMES = frozenset(STOP_WORDS) | {
     "is", "has", "was", "ate", "keeps", "got", "just", "threw", "seems", "been", "started",
@@ -65,16 +82,19 @@ def patient_of(docs: Sequence[Doc], known_words: frozenset[str]) -> Patient:
     he = she = 0
     for doc in docs:
         text = doc_text(doc)
-        words = text.split()
+        words = words_of(doc)
+        present = set(words)
         if p.name is None:
-            p.name = _name(text, known_words)
+            p.name = _name(text, present, known_words)
             if p.name is None and 1 <= len(words) <= 2 and len(docs) > 1:
                 cand = words[-1]
                 if cand.isalpha() and cand not in NOT_NAMES and cand not in known_words:
                     p.name = cand.capitalize()
-        if p.age is None:
+        if p.age is None and not present.isdisjoint(AGE_UNITS):
             p.age = _age(text)
-        if p.weight is None:
+        he += sum(words.count(w) for w in ("he", "hes", "him", "his"))
+        she += sum(words.count(w) for w in ("she", "shes", "her", "hers"))
+        if p.weight is None and not present.isdisjoint(WEIGHT_UNITS):
             m = WEIGHT_RE.search(text)
             if m:
                 kg = float(m["n"]) * (1.0 if m["u"].startswith("k") else 0.4536)
@@ -86,23 +106,19 @@ def patient_of(docs: Sequence[Doc], known_words: frozenset[str]) -> Patient:
                 if h_.text == "spayed" and p.sex is None:
                     p.sex = "female"
             elif h_.label == "SEX" and "OTHER" not in h_.mods:
-                sex = h_.rule.data["sex"]
-                if h_.text in ("he", "hes", "him", "his", "she", "shes", "her", "hers"):
-                    he += sex == "male"
-                    she += sex == "female"
-                else:
-                    p.sex = p.sex or sex
-                    for word, repro in (("spayed", "neutered"), ("neutered", "neutered"),
-                                        ("intact", "intact")):  # fmt: skip
-                        if word in h_.text and p.repro is None:
-                            p.repro = repro
+                p.sex = p.sex or h_.rule.data["sex"]
+                for word, repro in REPRO_WORDS:
+                    if word in h_.text and p.repro is None:
+                        p.repro = repro
     if p.sex is None and he != she:
         p.sex = "male" if he > she else "female"
     return p
 
 
-def _name(text: str, known_words: frozenset[str]) -> str | None:
-    for rx in NAME_RES:
+def _name(text: str, present: set[str], known_words: frozenset[str]) -> str | None:
+    for gate, rx in NAME_RES:
+        if present.isdisjoint(gate):
+            continue
         for m in rx.finditer(text):
             cand = m["name"]
             if cand not in NOT_NAMES and cand not in known_words and not cand.isdigit():

@@ -21,12 +21,13 @@ class DispositionRule:
     none: tuple[str, ...] = ()
     red_flag: str | None = None
 
-    def fires(self, facts: dict[str, str]) -> bool:
+    def fires(self, facts: dict[str, str] | set[str]) -> bool:
         """True when the facts satisfy the rule."""
+        keys = facts if isinstance(facts, set) else set(facts)
         return (
-            all(f in facts for f in self.all)
-            and (not self.any or any(f in facts for f in self.any))
-            and not any(f in facts for f in self.none)
+            keys.issuperset(self.all)
+            and (not self.any or not keys.isdisjoint(self.any))
+            and keys.isdisjoint(self.none)
         )
 
     def quote(self, facts: dict[str, str]) -> str:
@@ -67,12 +68,15 @@ class RuleIndex:
 
     def fired(self, facts: dict[str, str]) -> list[DispositionRule]:
         """Rules that fire, in file order."""
+        keys = set(facts)
         cand: set[int] = set()
-        for f in facts:
-            idx = self.by_fact.get(f)
+        by_fact = self.by_fact
+        for f in keys:
+            idx = by_fact.get(f)
             if idx:
                 cand.update(idx)
-        return [self.rules[i] for i in sorted(cand) if self.rules[i].fires(facts)]
+        rules = self.rules
+        return [rules[i] for i in sorted(cand) if rules[i].fires(keys)]
 
 
 def decide(index: RuleIndex, facts: dict[str, str]) -> tuple[str, list[str], list[str]]:

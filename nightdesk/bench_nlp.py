@@ -1,0 +1,127 @@
+"""`nightdesk bench nlp`: triage engine speed on one core (utterances/s, p50/p99) and load time."""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime
+
+import click
+
+# Clause bank for realistic caller utterances (voice transcripts and texts), 10-80 words each.
+OPENERS = [
+    "hi um yeah so", "hello i'm calling because", "sorry to call so late but", "hey", "uh hi",
+    "so basically", "ok so", "hi there, i have a question,", "HELP PLS", "hi its about my dog",
+]  # fmt: skip
+PETS = [
+    "my dog bella", "my cat", "our puppy", "my 8 year old lab max", "my kitten", "he", "she",
+    "my beagle", "my neutered male cat oliver", "our senior golden retriever", "my bunny",
+]  # fmt: skip
+PROBLEMS = [
+    "has been throwing up since this morning like four or five times",
+    "ate a whole bar of dark chocolate about an hour ago",
+    "is limping on her back leg and wont put weight on it",
+    "hasnt eaten anything since yesterday and is just lying around",
+    "keeps straining in the litter box and nothing comes out",
+    "had diarrhea twice tonight but is acting normal otherwise",
+    "got into the trash and swallowed a corn cob i think",
+    "is breathing really fast with his mouth open",
+    "had a seizure last year but has been fine since",
+    "is scratching his ears a lot and shaking his head",
+    "cut his paw on some glass and its bleeding a lot and wont stop",
+    "has a swollen face, maybe a bee sting, but hes breathing fine",
+    "her spay incision looks red and is oozing a little",
+    "has been coughing since the weekend, like a honking sound",
+    "collapsed in the yard after our walk in the heat",
+    "vomited once this morning and has been totally fine since",
+    "cant stand up and is dragging his back legs",
+    "might have licked some antifreeze in the garage",
+]  # fmt: skip
+EXTRAS = [
+    "you know", "like i said", "no blood though", "no vomiting", "shes still drinking water",
+    "hes eating ok", "not sure if its an emergency", "is this an emergency",
+    "can i talk to someone", "he seems kind of tired", "she was spayed last week",
+    "she weighs about 20 lbs", "i just want to know what to do", "thank u",
+    "its been going on for a couple of days", "since 5pm", "on wednesday it started",
+]  # fmt: skip
+ADMIN = [
+    "i need to book an appointment for his vaccines next week",
+    "can i get a refill of her allergy pills",
+    "are my dogs blood test results back yet",
+    "what are your hours on saturday",
+    "please have doctor lee call me back about the bill",
+]  # fmt: skip
+
+
+def utterances(n: int, *, seed: int = 7) -> list[str]:
+    """n varied utterances of 10-80 words, deterministic for a seed."""
+    rng = random.Random(seed)
+    out: list[str] = []
+    while len(out) < n:
+        parts = [rng.choice(OPENERS), rng.choice(PETS)]
+        parts.append(rng.choice(PROBLEMS) if rng.random() < 0.85 else rng.choice(ADMIN))
+        target = rng.randint(10, 80)
+        while len(" ".join(parts).split()) < target:
+            parts.append(rng.choice(EXTRAS + PROBLEMS + ADMIN))
+        words = " ".join(parts).split()[:80]
+        text = " ".join(words)
+        if rng.random() < 0.5:
+            text = text.lower().replace(",", "").replace("'", "")
+        out.append(text)
+    return out
+
+
+def measure_load(runs: int = 3) -> list[float]:
+    """Seconds to `import spacy` and build the engine, each in a fresh interpreter."""
+    code = (
+        "import time; t = time.perf_counter(); import spacy; from nlp import load_engine; "
+        "load_engine(); print(time.perf_counter() - t)"
+    )
+    times = []
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise click.ClickException(f"engine failed to load: {done.stderr[-500:]}")
+        times.append(float(done.stdout.strip()))
+    return times
+
+
+@click.command("nlp")
+@click.option("-n", "count", default=5000, show_default=True, help="Utterances to triage.")
+@click.option("--load-runs", default=3, show_default=True, help="Fresh processes for load time.")
+def nlp_bench(count: int, load_runs: int) -> None:
+    """Triage engine: utterances/s on one core, p50/p99 per utterance, pipeline load time."""
+    from nlp import load_engine
+
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
+    engine = load_engine()
+    now = datetime(2026, 11, 20, 21, 30)
+    texts = utterances(count)
+    for text in texts[:200]:  # warm-up
+        engine.triage(text, now=now)
+    lat: list[float] = []
+    clock = time.perf_counter
+    start = clock()
+    for text in texts:
+        t0 = clock()
+        engine.triage(text, now=now)
+        lat.append(clock() - t0)
+    total = clock() - start
+    lat.sort()
+    words = statistics.mean(len(t.split()) for t in texts)
+    rate = count / total
+    p50, p99 = lat[len(lat) // 2] * 1000, lat[int(len(lat) * 0.99)] * 1000
+    loads = measure_load(load_runs)
+    load = statistics.median(loads)
+    click.echo(f"utterances: {count} (10-80 words, mean {words:.1f}), one core")
+    click.echo(f"throughput: {rate:,.0f} utterances/s  [target >= 3,000: "
+               f"{'PASS' if rate >= 3000 else 'FAIL'}]")  # fmt: skip
+    click.echo(f"latency per utterance: p50 {p50:.3f} ms, p99 {p99:.3f} ms")
+    click.echo(f"load (fresh process, incl. import spacy): median {load:.2f} s "
+               f"(runs: {', '.join(f'{x:.2f}' for x in loads)})  [target <= 1.0 s: "
+               f"{'PASS' if load <= 1.0 else 'FAIL'}]")  # fmt: skip
