@@ -234,3 +234,29 @@ def test_a_new_thread_after_the_quiet_window(
     with services.session() as s:
         keys = sorted(s.scalars(select(Contact.source_key)))
     assert keys == sorted(f"sms:{sid}" for sid in phone.sent)
+
+
+def test_an_owner_who_stops_answering_is_filed_later(
+    phone: Phone, services: Services, run_worker: Callable[[], int]
+) -> None:
+    (question,) = phone.text("my dog has a small lump on his back")
+    assert question.endswith("?")
+    run_worker()
+    assert tickets(services) == []  # still being asked: not filed yet …
+    scheduled = services.queue.scheduled_job_registry.get_job_ids()
+    assert any("file_ticket" in jid and "idle" in jid for jid in scheduled)  # … but it will be
+
+
+def test_a_red_flag_after_the_closing_still_gets_the_er_reply(
+    phone: Phone, services: Services, run_worker: Callable[[], int]
+) -> None:
+    (text,) = phone.text("Can I book a vaccine appointment for my dog Max next week?")
+    for answer in ["no", "no", "no", "no", "no", "no"]:
+        if "call you back" in text:
+            break
+        (text,) = phone.text(answer)
+    assert "call you back" in text
+    assert_er_reply(phone.text("now Max is having a seizure"))
+    run_worker()
+    (ticket,) = tickets(services)
+    assert ticket.disposition == "emergency"
