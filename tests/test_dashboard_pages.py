@@ -91,10 +91,25 @@ def test_queue_is_sorted_scoped_and_shows_countdowns(
 def test_admin_sees_every_clinic_and_admin_pages(
     client: FlaskClient, seeded: dict[str, int], services: Services
 ) -> None:
+    from tickets.outbound import queue_sms
+
+    with services.session() as s:
+        queue_sms(
+            s,
+            key="k",
+            clinic_id="maple-street",
+            to="+15555550123",
+            from_="+15555550100",
+            body="We will call you back by 08:30.",
+            purpose="callback_promise",
+        )
+        s.commit()
     login(client, "ana")
     assert seeded["other_clinic"] in rows(client.get("/").get_data(as_text=True)).ids
     for path in ["/admin/outbox", "/admin/users", "/admin/policy"]:
         assert client.get(path).status_code == 200, path
+    outbox = client.get("/admin/outbox").get_data(as_text=True)
+    assert "We will call you back by 08:30." in outbox and "callback_promise" in outbox
 
 
 def test_a_csr_cannot_see_admin_pages(client: FlaskClient, seeded: dict[str, int]) -> None:
