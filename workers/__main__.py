@@ -32,6 +32,10 @@ def main(argv: list[str] | None = None) -> None:
         worker_ttl=60,
         maintenance_interval=30,
     )
+    if not args.no_scheduler:
+        from workers import overdue
+
+        overdue.start(svc.queue)  # the self-rescheduling overdue-ticket check
     worker.work(burst=args.burst, with_scheduler=not args.no_scheduler)
 
 
