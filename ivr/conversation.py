@@ -7,7 +7,6 @@ guidance in that same reply. Channels (voice, SMS) render the Reply and carry ou
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -263,7 +262,7 @@ def step(
     conversation: Conversation, event: Event, *, engine: TriageEngine, policy: Policy, now: datetime
 ) -> Reply:
     """Advance the conversation by one caller event; the input is not modified."""
-    st = _Step(copy.deepcopy(conversation), engine, policy, now)
+    st = _Step(Conversation.from_json(conversation.to_json()), engine, policy, now)
     conv = st.conv
     conv.turn_no += 1
     if event.kind == HANGUP:

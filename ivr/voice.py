@@ -96,19 +96,34 @@ def _file(svc: Services, conv: Conversation, stage: str) -> None:
     enqueue(svc.queue, file_ticket, "voice", conv.id, key=f"{conv.source_key}:{stage}")
 
 
-def _once(svc: Services, sid: str, step_name: str, build: Callable[[], str]) -> str:
-    """Run build() once per (CallSid, step); a duplicate post gets the same TwiML back."""
+class _Duplicate(Exception):
+    """This (CallSid, step) was already answered; carries that answer."""
+
+    def __init__(self, twiml: str):
+        super().__init__("duplicate webhook")
+        self.twiml = twiml
+
+
+def _claim(svc: Services, sid: str, step_name: str) -> tuple[str, Conversation | None]:
+    """Claim (CallSid, step) and load the conversation in one round trip; _Duplicate if taken."""
     key = f"nd:seen:voice:{sid}:{step_name}"
-    if svc.redis.set(key, "", nx=True, ex=SEEN_TTL):
-        twiml = build()
-        svc.redis.set(key, twiml, ex=SEEN_TTL)
-        return twiml
-    for _ in range(100):  # the first request may still be working: wait for its answer
+    pipe = svc.redis.pipeline(transaction=False)
+    pipe.set(key, "", nx=True, ex=SEEN_TTL)
+    pipe.get(ConversationStore.key("voice", sid))
+    first, raw = pipe.execute()
+    if not first:
+        raise _Duplicate(_wait_for_answer(svc, key))
+    return key, Conversation.from_json(raw) if raw else None
+
+
+def _wait_for_answer(svc: Services, key: str) -> str:
+    """The first request may still be working on this step: wait for its answer."""
+    for _ in range(100):
         cached = svc.redis.get(key)
         if cached:
             return cached.decode() if isinstance(cached, bytes) else str(cached)
         time.sleep(0.05)
-    raise TimeoutError(f"duplicate of {step_name} for {sid[-6:]} got no first answer")
+    raise TimeoutError(f"{key}: the first request left no answer")
 
 
 def _event() -> Event:
@@ -126,11 +141,15 @@ def _event() -> Event:
     return Event(SILENCE)
 
 
-def _advance(svc: Services, conv: Conversation, policy: Policy, event: Event) -> str:
+def _advance(svc: Services, key: str, conv: Conversation, policy: Policy, event: Event) -> str:
+    """One step; the new conversation and the answer are stored in one round trip."""
     reply = step(conv, event, engine=svc.triage, policy=policy, now=clock())
     twiml = str(render(reply, policy))
     new = reply.conversation
-    _store(svc).save(new)
+    pipe = svc.redis.pipeline(transaction=False)
+    _store(svc).save(new, pipe)
+    pipe.set(key, twiml, ex=SEEN_TTL)
+    pipe.execute()
     if "send_er_sms" in reply.actions:
         _file(svc, new, "emergency")
     if new.done:
@@ -181,12 +200,21 @@ def _fallback(svc: Services, sid: str, policy: Policy | None, exc: BaseException
     return str(resp)
 
 
-def _safely(sid: str, policy: Policy | None, run: Callable[[], str]) -> Response:
+def _safely(
+    sid: str, policy: Policy | None, run: Callable[[], str], key: str | None = None
+) -> Response:
     svc = services()
     try:
         twiml = run()
+    except _Duplicate as dup:
+        twiml = dup.twiml
     except Exception as exc:  # noqa: BLE001 - a webhook never answers a caller with a 500
         twiml = _fallback(svc, sid, policy, exc)
+        if key:
+            try:  # a retry of this step gets the same words, and nothing is filed twice
+                svc.redis.set(key, twiml, ex=SEEN_TTL)
+            except Exception as again:  # noqa: BLE001
+                log.error("could not remember the fallback for …%s: %r", sid[-6:], again)
     return twiml_response(twiml)
 
 
@@ -203,16 +231,19 @@ def incoming() -> Response:
         resp.hangup()
         return twiml_response(resp)
 
+    key = f"nd:seen:voice:{sid}:start"
+
     def run() -> str:
         now = clock()
         if policy.is_open(now):
             resp = VoiceResponse()
             resp.dial(policy.front_desk or policy.phone)
             return str(resp)
+        _claim(svc, sid, "start")
         conv = new_conversation(channel="voice", conv_id=sid, policy=policy, caller=caller, now=now)
-        return _advance(svc, conv, policy, Event(START))
+        return _advance(svc, key, conv, policy, Event(START))
 
-    return _safely(sid, policy, lambda: _once(svc, sid, "start", run))
+    return _safely(sid, policy, run, key)
 
 
 @bp.post("/voice/turn/<int:n>")
@@ -220,16 +251,18 @@ def incoming() -> Response:
 def turn(n: int) -> Response:
     svc = services()
     sid = request.form.get("CallSid", "")
-    conv = _store(svc).load("voice", sid)
-    policy = svc.policies.by_id(conv.clinic_id) if conv else None
-    policy = policy or svc.policies.for_number(request.form.get("To"))
+    key = f"nd:seen:voice:{sid}:turn{n}"
+    policy = svc.policies.for_number(request.form.get("To"))
 
     def run() -> str:
+        nonlocal policy
+        _, conv = _claim(svc, sid, f"turn{n}")
+        policy = (svc.policies.by_id(conv.clinic_id) if conv else None) or policy
         if conv is None or policy is None:
             raise LookupError(f"no conversation for call …{sid[-6:]} (expired or unknown)")
-        return _advance(svc, conv, policy, _event())
+        return _advance(svc, key, conv, policy, _event())
 
-    return _safely(sid, policy, lambda: _once(svc, sid, f"turn{n}", run))
+    return _safely(sid, policy, run, key)
 
 
 @bp.post("/voice/status")
@@ -239,33 +272,31 @@ def status() -> Response:
     sid, call_status = form.get("CallSid", ""), form.get("CallStatus", "")
     policy = svc.policies.for_number(form.get("To"))
 
-    def run() -> str:
-        if not svc.redis.set(
-            f"nd:seen:voice:{sid}:status:{call_status}", "1", nx=True, ex=SEEN_TTL
-        ):
-            return str(VoiceResponse())
-        store = _store(svc)
-        conv = store.load("voice", sid)
-        if conv is None:  # open hours (dialled through) or an unknown number: nothing to file
-            return str(VoiceResponse())
-        rank = 3 if call_status in TERMINAL else STATUS_RANK.get(call_status, 0)
-        old = 3 if conv.call_status in TERMINAL else STATUS_RANK.get(conv.call_status, -1)
-        if rank <= old:  # monotonic: a late 'ringing' never undoes 'completed'
-            return str(VoiceResponse())
-        if call_status in TERMINAL:
-            done = conv.done
-            conv = step(
-                conv,
-                Event(HANGUP),
-                engine=svc.triage,
-                policy=svc.policies.by_id(conv.clinic_id) or policy,  # type: ignore[arg-type]
-                now=clock(),
-            ).conversation
-            conv.ended_reason = conv.ended_reason if done else "hangup"
-        conv.call_status = call_status
-        store.save(conv)
-        if call_status in TERMINAL:
-            _file(svc, conv, "status")
-        return str(VoiceResponse())
+    step_name = f"status:{call_status}"
+    key = f"nd:seen:voice:{sid}:{step_name}"
 
-    return _safely(sid, policy, run)
+    def run() -> str:
+        _, conv = _claim(svc, sid, step_name)
+        answer = str(VoiceResponse())
+        pipe = svc.redis.pipeline(transaction=False)
+        pipe.set(key, answer, ex=SEEN_TTL)
+        refile = False
+        if conv is not None:  # None: open hours (dialled through) or an unknown number
+            rank = 3 if call_status in TERMINAL else STATUS_RANK.get(call_status, 0)
+            old = 3 if conv.call_status in TERMINAL else STATUS_RANK.get(conv.call_status, -1)
+            if rank > old:  # monotonic: a late 'ringing' never undoes 'completed'
+                if call_status in TERMINAL and not conv.done:  # hung up mid-conversation
+                    conv_policy = svc.policies.by_id(conv.clinic_id) or policy
+                    assert conv_policy is not None
+                    reply = step(
+                        conv, Event(HANGUP), engine=svc.triage, policy=conv_policy, now=clock()
+                    )
+                    conv, refile = reply.conversation, True
+                conv.call_status = call_status
+                _store(svc).save(conv, pipe)
+        pipe.execute()
+        if refile and conv is not None:  # a finished call was filed at its closing already
+            _file(svc, conv, "status")
+        return answer
+
+    return _safely(sid, policy, run, key)
