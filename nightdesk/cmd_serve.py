@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import click
 
 from config.settings import Settings, SettingsError
-from nightdesk.services import build_services, redis_url_of
+from nightdesk.services import build_services, redis_url_of, stop_embedded_redis
 from tickets import db
 
 log = logging.getLogger("nightdesk.serve")
@@ -40,8 +41,9 @@ def _banner(settings: Settings, url: str, redis_url: str, admin: tuple[str, str]
         f"  webhooks   {url}/voice  (voice, status callback {url}/voice/status)",
         f"             {url}/sms    (messaging)",
         "",
-        "  try it     nightdesk call     (a phone call, typed)",
-        "             nightdesk text     (an SMS thread)",
+        f"  try it     .venv/bin/nightdesk call --url {url}   (a phone call, typed)",
+        f"             .venv/bin/nightdesk text --url {url}   (an SMS thread)",
+        "             .venv/bin/nightdesk outbox                         (what was sent)",
         "",
     ]
     return "\n".join(lines)
@@ -89,6 +91,8 @@ def register(cli: click.Group) -> None:
 
         app = create_app(services)
         click.echo(_banner(settings, f"http://{host}:{port}", redis_url, admin))
+        # SIGTERM (a process manager, `kill`) cleans up like Ctrl-C does.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             run_simple(host, port, app, threaded=True, use_reloader=False)
         finally:
@@ -96,3 +100,5 @@ def register(cli: click.Group) -> None:
                 worker.terminate()
                 worker.wait(timeout=10)
             services.engine.dispose()
+            if not settings.redis_url:
+                stop_embedded_redis(services.redis)
