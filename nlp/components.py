@@ -12,7 +12,7 @@ from .lexicon import Rule, expand, load_combos, load_rules, vocabulary
 from .tokenizer import NormalisingTokenizer, words_of
 
 TARGETS = frozenset(
-    {"SYM", "TOXIN", "OBJECT", "CONCERN", "SPECIES", "BREED", "CTX", "INTENT", "EXPO"}
+    {"SYM", "TOXIN", "OBJECT", "CONCERN", "SPECIES", "BREED", "CTX", "INTENT", "EXPO", "REPRO"}
 )
 MODIFIERS = frozenset(
     {"NEG", "HYPO", "HIST", "RESOLVED", "OTHER", "HEDGE", "CHRONIC", "WORSE", "NEGX"}
@@ -66,6 +66,7 @@ class LexiconMatcher:
     def __init__(self, nlp: Language) -> None:
         self.rules: dict[int, Rule] = {}
         self.combos = load_combos()
+        self.priority: dict[int, int] = {}
         self.matcher = PhraseMatcher(nlp.vocab)
         rules = load_rules()
         tok = nlp.tokenizer
@@ -78,11 +79,13 @@ class LexiconMatcher:
         for rule, phrases in rules:
             key = vocab.strings.add(rule.id)
             self.rules[key] = rule
+            self.priority[key] = 0 if rule.label in FIRST else 1
             seqs = [s for p in phrases for s in expand(p, norm)]
             self.matcher.add(rule.id, [Doc(vocab, words=s) for s in seqs])
 
     def __call__(self, doc: Doc) -> Doc:
-        found = sorted(self.matcher(doc), key=_longest_first)
+        prio = self.priority
+        found = sorted(self.matcher(doc), key=lambda m: (m[1] - m[2], prio[m[0]], m[1]))
         words = words_of(doc)
         n = len(words)
         taken: dict[int, bytearray] = {}
@@ -153,10 +156,8 @@ def make_lexicon(nlp: Language, name: str) -> LexiconMatcher:
 
 
 ONES = b"\x01" * 256
-
-
-def _longest_first(m: tuple[int, int, int]) -> tuple[int, int]:
-    return (m[1] - m[2], m[1])
+# Among equally long overlapping phrases, what the caller describes wins over modifiers.
+FIRST = frozenset({"SYM", "TOXIN", "OBJECT", "BREED", "SPECIES", "CONCERN"})
 
 
 def _blocked(stops: list[int], lo: int, hi: int) -> bool:
@@ -205,8 +206,8 @@ def context(doc: Doc) -> Doc:
             elif t.end <= trig.start and direction in ("bwd", "both"):
                 if trig.start - t.end > window or _blocked(ends, t.end, trig.start):
                     continue
-            else:
-                continue
+            elif not (label == "OTHER" and trig.start <= t.start and t.end <= trig.end):
+                continue  # (an OTHER trigger also covers the animal inside it: "neighbors dog")
             t.mods.add(label)
     _negated_ingestion(hits, targets)
     return doc

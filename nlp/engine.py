@@ -41,11 +41,7 @@ class Engine:
         self.nlp = nlp
         self.onsets = OnsetParser()
         self.rules = RuleIndex(load_dispositions())
-        lexicon = nlp.get_pipe("nd_lexicon")
-        words: set[str] = set()
-        for phrase_doc_words in _lexicon_words(lexicon):
-            words.update(phrase_doc_words)
-        self.known_words = frozenset(words)
+        self.known_words = _rule_words()
 
     def triage(self, text: str, *, now: datetime) -> Verdict:
         """Analyse one text (== analyze([text]))."""
@@ -84,6 +80,11 @@ class Engine:
                 facts.setdefault("toxin", facts[key])
         if onset is None and any(s.code in ACUTE_NOW and not s.negated for s in found.symptoms):
             onset = Onset("now", 0.0)
+        said = any(len(d) for d in docs)
+        if not said:
+            facts["unclear"] = "(nothing)"  # silence or noise: never left at routine
+        elif "unclear" in facts and (found.symptoms or any(k.startswith("intent.") for k in facts)):
+            del facts["unclear"]  # "the line is bad" said next to a clear request
         level, red_flags, reasons = decide(self.rules, facts)
         concern = [k.split(".", 1)[1] for k in facts if k.startswith("concern.")]
         if concern and LEVEL[level] < LEVEL["urgent"]:
@@ -145,10 +146,12 @@ def _flags(facts: dict[str, str], age: float | None, species: str | None) -> lis
     return flags
 
 
-def _lexicon_words(lexicon: object) -> Iterable[set[str]]:
+def _rule_words() -> frozenset[str]:
+    """Words of the symptom/exposure/context rules: not pet names (breeds and species may be)."""
     from .lexicon import load_rules, vocabulary
 
-    yield vocabulary(load_rules())[0]
+    rules = [(r, p) for r, p in load_rules() if r.label not in ("BREED", "SPECIES", "SEX", "PART")]
+    return frozenset(vocabulary(rules)[0])
 
 
 @lru_cache(maxsize=1)

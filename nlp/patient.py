@@ -35,8 +35,23 @@ NAME_RES = [
         re.compile(r"\b(?P<name>[a-z]+) is (?:a|an|my|our) (?:\d+|little|young|old|senior)\b"),
     ),
 ]
-AGE_UNITS = frozenset({"year", "years", "yr", "yrs", "month", "months", "mo", "mos", "week", "weeks",
-                       "wk", "wks", "yo", "y", "o"})  # fmt: skip
+AGE_UNITS = frozenset(
+    {
+        "year",
+        "years",
+        "yr",
+        "yrs",
+        "month",
+        "months",
+        "mo",
+        "mos",
+        "week",
+        "weeks",
+        "wk",
+        "wks",
+        "yo",
+    }  # fmt: skip
+)
 AGE_RE = re.compile(
     r"\b(?P<n>\d+(?:\.\d+)?|a|an|a couple|a few)(?P<half> and a half)? ?"
     r"(?P<u>years?|yrs?|months?|mos?|weeks?|wks?|yo|y o)"
@@ -85,7 +100,7 @@ def patient_of(docs: Sequence[Doc], known_words: frozenset[str]) -> Patient:
         words = words_of(doc)
         present = set(words)
         if p.name is None:
-            p.name = _name(text, present, known_words)
+            p.name = _after_pet(doc, words, known_words) or _name(text, present, known_words)
             if p.name is None and 1 <= len(words) <= 2 and len(docs) > 1:
                 cand = words[-1]
                 if cand.isalpha() and cand not in NOT_NAMES and cand not in known_words:
@@ -113,6 +128,18 @@ def patient_of(docs: Sequence[Doc], known_words: frozenset[str]) -> Patient:
     if p.sex is None and he != she:
         p.sex = "male" if he > she else "female"
     return p
+
+
+def _after_pet(doc: Doc, words: list[str], known_words: frozenset[str]) -> str | None:
+    """'my beagle Bella ...', 'dog, rex': the word right after our pet's species or breed."""
+    for h in hits_of(doc):
+        if h.label in ("SPECIES", "BREED") and "OTHER" not in h.mods:
+            i = h.end + (h.end < len(words) and words[h.end] == ",")
+            if i < len(words):
+                cand = words[i]
+                if cand.isalpha() and cand not in NOT_NAMES and cand not in known_words:
+                    return cand.capitalize()
+    return None
 
 
 def _name(text: str, present: set[str], known_words: frozenset[str]) -> str | None:
