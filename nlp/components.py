@@ -136,6 +136,9 @@ class LexiconMatcher:
                         continue
                     if _blocked(punct, lo.end, hi.start):
                         continue
+                    if any(x.label == "SYM" and x.rule.code != rule.code and x.start <= a.start
+                           and a.end <= x.end for x in hits):  # fmt: skip
+                        continue  # the head word belongs to another symptom ("bad breath")
                     start, end = lo.start, max(a.end, b.end)
                     if any(x.label == rule.label and x.rule.code == rule.code
                            and rule.tags <= x.rule.tags and x.start < end and start < x.end
