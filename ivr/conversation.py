@@ -68,6 +68,8 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question("surgery", "ask_surgery", frozenset({"surgery"})),
 )
+# Calls about these go straight to the closing (no medical questions) unless something is wrong.
+ADMIN_INTENTS = frozenset({"appointment", "refill", "results", "billing", "message_for_doctor"})
 ASKING = {"open": "ask_open", **{q.state: q.prompt for q in QUESTIONS}}
 
 # state -> outcome -> next state. "@next" = the next still-unknown question, else "callback";
@@ -229,7 +231,7 @@ class _Step:
     # -- targets ----------------------------------------------------------------------------
     def next_question(self) -> str:
         conv = self.conv
-        if conv.verdict.get("intent", "sick_pet") not in ("sick_pet", "", None):
+        if conv.verdict.get("intent") in ADMIN_INTENTS and conv.disposition == "routine":
             return "callback"
         unknown = set(conv.unknowns)
         for q in QUESTIONS:
