@@ -17,6 +17,7 @@ TARGETS = frozenset(
 MODIFIERS = frozenset(
     {"NEG", "HYPO", "HIST", "RESOLVED", "OTHER", "HEDGE", "CHRONIC", "WORSE", "NEGX"}
 )
+OWN_OBJECT = frozenset({"him", "her", "mine", "my", "our"})
 OWN_WORDS = frozenset({"he", "she", "hes", "shes", "him", "her", "it"})
 NEG_WORDS = frozenset({"didnt", "hasnt", "wont", "not", "doesnt", "isnt", "never", "havent"})
 
@@ -33,11 +34,12 @@ def hits_of(doc: Doc) -> list[Hit]:
 class Hit:
     """One matched rule in one doc, with the ConText modifiers that apply to it."""
 
-    __slots__ = ("rule", "label", "start", "end", "words", "mods", "sev", "count", "clause")
+    __slots__ = ("rule", "label", "code", "start", "end", "words", "mods", "sev", "count", "clause")
 
     def __init__(self, rule: Rule, start: int, end: int, words: list[str]) -> None:
         self.rule = rule
         self.label = rule.label
+        self.code = rule.code
         self.start = start
         self.end = end
         self.words = words
@@ -211,15 +213,38 @@ def context(doc: Doc) -> Doc:
                     continue
             elif not (label == "OTHER" and trig.start <= t.start and t.end <= trig.end):
                 continue  # (an OTHER trigger also covers the animal inside it: "neighbors dog")
+            if label == "OTHER" and not OWN_OBJECT.isdisjoint(t.words[t.start : t.end]):
+                continue  # "the other dog grabbed him": our pet is the one hurt
             t.mods.add(label)
     _negated_ingestion(hits, targets)
+    _blood_in(hits, hard)
     return doc
+
+
+BLOOD_IN = {"diarrhea": "blood_in_stool", "blood_in_stool": "blood_in_stool",
+            "constipation": "blood_in_stool", "vomiting": "blood_in_vomit",
+            "retching": "blood_in_vomit", "frequent_urination": "blood_in_urine"}  # fmt: skip
+
+
+def _blood_in(hits: list[Hit], stops: list[int]) -> None:
+    """'pooping water and there's a lot of blood in it': blood next to stool is blood in stool."""
+    for h in hits:
+        if h.label != "SYM" or h.code != "bleeding" or "NEG" in h.mods:
+            continue
+        for o in hits:
+            code = BLOOD_IN.get(o.code or "") if o.label == "SYM" else None
+            if code is None or "NEG" in o.mods:
+                continue
+            lo, hi = (o.end, h.start) if o.end <= h.start else (h.end, o.start)
+            if hi - lo <= 10 and not _blocked(stops, lo, hi):
+                h.code = code
+                break
 
 
 def _negated_ingestion(hits: list[Hit], targets: list[Hit]) -> None:
     """'didn't eat any of the lilies': a negated eating phrase before an agent negates the agent."""
     for h in hits:
-        if h.label != "SYM" or h.rule.code != "not_eating" or h.text.split()[0] not in NEG_WORDS:
+        if h.label != "SYM" or h.code != "not_eating" or h.text.split()[0] not in NEG_WORDS:
             continue
         for t in targets:
             near = 0 <= t.start - h.end <= 5 and t.clause == h.clause

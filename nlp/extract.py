@@ -75,7 +75,7 @@ def collect(docs: Sequence[Doc], old_onset: bool) -> Findings:
         for h in hits:
             if h.label != "SYM":
                 continue
-            code = h.rule.code or ""
+            code = h.code or ""
             if h.mods & {"HYPO", "HIST", "OTHER", "DROP"}:
                 continue
             st = states.get(code)
