@@ -15,6 +15,8 @@ from spacy.vocab import Vocab
 PATTERNS = Path(__file__).parent / "patterns"
 _TOKEN_RE = re.compile(r"\d+(?:[.:]\d+)?|[a-z]+(?:'[a-z]+)*|[.,!?;]")
 _NO_SPACE_BEFORE = frozenset(".,!?;")
+_TENS = frozenset({"20", "30", "40", "50", "60", "70", "80", "90"})
+_UNITS = frozenset("123456789")
 
 
 def words_of(doc: Doc) -> list[str]:
@@ -123,6 +125,9 @@ class Normaliser:
                 got = self.word(w)
                 if len(memo) < 100_000:
                     memo[w] = got
+            if len(got) == 1 and got[0] in _UNITS and out and out[-1] in _TENS:
+                out[-1] = str(int(out[-1]) + int(got[0]))  # "forty five" -> 45
+                continue
             out.extend(got)
         return out
 

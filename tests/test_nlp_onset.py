@@ -46,13 +46,26 @@ def hours(text: str, now: datetime) -> float | None:
         ("since monday morning", MON_0800, 168.0),
         ("since saturday", MON_0800, 44.0),
         ("since tuesday night", FRI_2130, 71.5),
+        # meals, spoken clock times, number words, bare answers to "when did it start?"
+        ("thrown up 8 times since noon", FRI_2130, 9.5),
+        ("since lunchtime", FRI_2130, 9.5),
+        ("it started around four", FRI_2130, 5.5),
+        ("since like four thirty", FRI_2130, 5.0),
+        ("straining for forty five minutes", FRI_2130, 0.75),
+        ("cat straining in litterbox, no urine, been 3 hrs", FRI_2130, 3.0),
+        ("its been like an hour", FRI_2130, 1.0),
+        ("my cat is sneezing. a couple of days", FRI_2130, 48.0),
+        ("he just collapsed", FRI_2130, 0.0),
     ],
 )
 def test_onset_hours(text: str, now: datetime, expected: float) -> None:
     assert hours(text, now) == pytest.approx(expected, abs=0.11)
 
 
-@pytest.mark.parametrize("text", ["my dog is limping", "what are your hours", "he is 8 years old"])
+@pytest.mark.parametrize(
+    "text",
+    ["my dog is limping", "what are your hours", "he is 8 years old", "he ate about 4 pieces"],
+)
 def test_no_onset_when_none_is_said(text: str) -> None:
     assert hours(text, FRI_2130) is None
 
