@@ -13,7 +13,8 @@ UNIT_H = {"minute": 1 / 60, "hour": 1.0, "day": 24.0, "night": 24.0, "week": 168
           "weekend": 48.0, "month": 730.0, "year": 8760.0}  # fmt: skip
 QTY = {"a": 1.0, "an": 1.0, "couple": 2.0, "few": 3.0, "several": 4.0, "half": 0.5}
 PART_H = {"noon": 12, "midday": 12, "lunchtime": 12, "lunch": 12, "dinnertime": 18, "dinner": 18,
-          "supper": 18, "breakfast": 8, "bedtime": 22, "midnight": 0, "morning": 8, "afternoon": 14, "evening": 18, "night": 22, "": 12, "tonight": 19,
+          "supper": 18, "breakfast": 8, "bedtime": 22, "midnight": 0, "morning": 8,
+          "afternoon": 14, "evening": 18, "night": 22, "": 12, "tonight": 19,
           "overnight": 22, "all night": 22, "today": 8, "earlier today": 8, "this am": 8,
           "this pm": 14, "after breakfast": 8, "at breakfast": 8, "after lunch": 12,
           "at lunch": 12, "at lunchtime": 12, "after dinner": 18, "at dinner": 18,
