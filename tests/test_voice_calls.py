@@ -399,3 +399,21 @@ def test_low_confidence_emergency_acts_at_once(call: Call) -> None:
     call.start()
     reply = call.say("my dog is having a seizure right now", confidence=0.2)
     assert ER_NAME in reply.text
+
+
+def test_emergency_for_a_listed_client_pages_the_on_call_vet_once(
+    night: Flask,
+    signed_post: Callable[..., Any],
+    services: Services,
+    run_worker: Callable[[], int],
+    twilio_api: TwilioAPI,
+) -> None:
+    vip = Call(signed_post, "CA" + "f" * 32, caller="+15555550177")  # clients.vip in the policy
+    vip.start()
+    vip.say("my dog Rex collapsed and is not responding")
+    vip.resend()
+    vip.status("completed")
+    run_worker()
+    on_call = services.policies.default.on_call(NIGHT).primary.phone
+    sent_to = [m["To"] for m in twilio_api.messages()]
+    assert sent_to.count(on_call) == 1 and sent_to.count("+15555550177") == 1
