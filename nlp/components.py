@@ -134,7 +134,7 @@ class LexiconMatcher:
             for a in heads:
                 for b in withs:
                     lo, hi = (a, b) if a.start <= b.start else (b, a)
-                    if lo.end > hi.start or hi.start - lo.end > rule.window:
+                    if lo.end > hi.start or hi.start - lo.end > rule.data["window"]:
                         continue
                     if _blocked(punct, lo.end, hi.start):
                         continue
@@ -142,7 +142,7 @@ class LexiconMatcher:
                            and a.end <= x.end for x in hits):  # fmt: skip
                         continue  # the head word belongs to another symptom ("bad breath")
                     start, end = lo.start, max(a.end, b.end)
-                    if any(x.label == rule.label and x.rule.code == rule.code
+                    if rule.label == "SYM" and any(x.label == "SYM" and x.code == rule.code
                            and rule.tags <= x.rule.tags and x.start < end and start < x.end
                            for x in hits):  # fmt: skip
                         continue

@@ -105,7 +105,7 @@ def load_combos() -> dict[str, Rule]:
             code=row.get("code"),
             tags=frozenset(row.get("tags", ())),
             direction=row.get("dir", "fwd"),
-            window=int(row["window"]),
+            window=int(row.get("scope", row["window"])),  # scope of a modifier made by a combo
             data={k: v for k, v in row.items() if k not in {"id", "label", "head", "with"}},
         )
     return combos
