@@ -78,12 +78,14 @@ class LexiconMatcher:
         else:  # pragma: no cover - the engine always installs the normalising tokenizer
             raise TypeError("nd_lexicon needs the nightdesk normalising tokenizer")
         vocab = nlp.vocab
+        strings = vocab.strings
         for rule, phrases in rules:
             key = vocab.strings.add(rule.id)
             self.rules[key] = rule
             self.priority[key] = 0 if rule.label in FIRST else 1
-            seqs = [s for p in phrases for s in expand(p, norm)]
-            self.matcher.add(rule.id, [Doc(vocab, words=s) for s in seqs])
+            seqs = {tuple(s) for p in phrases for s in expand(p, norm)}
+            # ORTH hashes, as spaCy's own matcher unpickling passes them: no Doc per phrase.
+            self.matcher.add(rule.id, [tuple(strings.add(w) for w in s) for s in seqs])
 
     def __call__(self, doc: Doc) -> Doc:
         prio = self.priority

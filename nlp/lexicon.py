@@ -38,13 +38,18 @@ class Rule:
 
 
 def inflect(word: str) -> list[str]:
-    """A stem plus its regular inflections (vomit -> vomits, vomited, vomiting, vomitting...)."""
-    forms = [word, word + "s", word + "es", word + "ed", word + "ing", word + "d"]
+    """A stem plus its regular inflections (vomit -> vomits, vomited, vomiting; puke -> puking)."""
     if word.endswith("e"):
-        forms += [word[:-1] + "ing", word[:-1] + "ed"]
-    if word.endswith("y"):
-        forms += [word[:-1] + "ies", word[:-1] + "ied"]
-    forms += [word + word[-1] + "ed", word + word[-1] + "ing"]
+        return [word, word + "s", word + "d", word[:-1] + "ing"]
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return [word, word[:-1] + "ies", word[:-1] + "ied", word + "ing"]
+    forms = [word, word + "s", word + "ed", word + "ing"]
+    if word.endswith(("s", "sh", "ch", "x", "z")):
+        forms.append(word + "es")
+    vowels = "aeiou"
+    if len(word) <= 5 and word[-1] not in vowels + "wxy" and word[-2] in vowels:
+        if word[-3] not in vowels:  # stop -> stopped, drag -> dragging
+            forms += [word + word[-1] + "ed", word + word[-1] + "ing"]
     return forms
 
 
