@@ -85,11 +85,13 @@ class LexiconMatcher:
             self.priority[key] = 0 if rule.label in FIRST else 1
             seqs = {tuple(s) for p in phrases for s in expand(p, norm)}
             # ORTH hashes, as spaCy's own matcher unpickling passes them: no Doc per phrase.
-            self.matcher.add(rule.id, [tuple(strings.add(w) for w in s) for s in seqs])
+            hashes: list = [tuple(strings.add(w) for w in s) for s in seqs]
+            self.matcher.add(rule.id, hashes)
 
     def __call__(self, doc: Doc) -> Doc:
         prio = self.priority
-        found = sorted(self.matcher(doc), key=lambda m: (m[1] - m[2], prio[m[0]], m[1]))
+        found = [(s - e, prio[k], s, k, e) for k, s, e in self.matcher(doc)]
+        found.sort()
         words = words_of(doc)
         n = len(words)
         taken: dict[int, bytearray] = {}
@@ -97,7 +99,7 @@ class LexiconMatcher:
         parts: list[Hit] = []
         rules = self.rules
         spans: set[tuple[int, int, int]] = set()
-        for key, start, end in found:
+        for _len, _prio, start, key, end in found:
             rule = rules[key]
             layer = rule.layer
             if layer < 0:
@@ -124,29 +126,29 @@ class LexiconMatcher:
         for h in hits:
             if h.label == "PART":
                 parts.setdefault(h.rule.id, []).append(h)
-        if not parts:
-            return []
         words = words_of(doc)
-        punct = [h.start for h in hits if h.label == "TERM" and h.text in ".?!;"]
+        punct = [h.start for h in hits if h.label == "TERM" and words[h.start] in ".?!;"]
+        syms = [x for x in hits if x.label == "SYM"]
         out: list[Hit] = []
-        for cid, rule in self.combos.items():
+        for cid in {k.partition("#")[0] for k in parts}:
             heads, withs = parts.get(cid + "#head"), parts.get(cid + "#with")
             if not heads or not withs:
                 continue
+            rule = self.combos[cid]
+            gap = rule.data["window"]
             for a in heads:
                 for b in withs:
                     lo, hi = (a, b) if a.start <= b.start else (b, a)
-                    if lo.end > hi.start or hi.start - lo.end > rule.data["window"]:
+                    if lo.end > hi.start or hi.start - lo.end > gap:
                         continue
                     if _blocked(punct, lo.end, hi.start):
                         continue
-                    if any(x.label == "SYM" and x.rule.code != rule.code and x.start <= a.start
-                           and a.end <= x.end for x in hits):  # fmt: skip
+                    if any(x.code != rule.code and x.start <= a.start and a.end <= x.end
+                           for x in syms):  # fmt: skip
                         continue  # the head word belongs to another symptom ("bad breath")
                     start, end = lo.start, max(a.end, b.end)
-                    if rule.label == "SYM" and any(x.label == "SYM" and x.code == rule.code
-                           and rule.tags <= x.rule.tags and x.start < end and start < x.end
-                           for x in hits):  # fmt: skip
+                    if rule.label == "SYM" and any(x.code == rule.code and rule.tags <= x.rule.tags
+                           and x.start < end and start < x.end for x in syms):  # fmt: skip
                         continue
                     out.append(Hit(rule, start, end, words))
                     break

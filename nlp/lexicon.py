@@ -47,9 +47,9 @@ def inflect(word: str) -> list[str]:
     if word.endswith(("s", "sh", "ch", "x", "z")):
         forms.append(word + "es")
     vowels = "aeiou"
-    if len(word) <= 5 and word[-1] not in vowels + "wxy" and word[-2] in vowels:
-        if word[-3] not in vowels:  # stop -> stopped, drag -> dragging
-            forms += [word + word[-1] + "ed", word + word[-1] + "ing"]
+    cvc = word[-1] not in vowels + "wxy" and word[-2] in vowels and word[-3:-2] not in vowels
+    if len(word) <= 5 and cvc:  # stop -> stopped, drag -> dragging
+        forms += [word + word[-1] + "ed", word + word[-1] + "ing"]
     return forms
 
 

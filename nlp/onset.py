@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -39,18 +38,48 @@ class OnsetParser:
             (r["id"], r["kind"], re.compile(r["regex"]), [frozenset(g) for g in r.get("needs", [])])
             for r in load_jsonl("onset.jsonl")
         ]
+        # Words that anchor a time expression; the regexes only see the text around them.
+        self.anchors = frozenset().union(*(needs[-1] for _i, _k, _r, needs in self.rules if needs))
 
-    def find(
-        self, text: str, now: datetime, words: Iterable[str] = ()
-    ) -> list[tuple[Onset, str, int]]:
-        """All onsets in a text with their rule id and character offset."""
-        present = set(words) if words else set(text.split())
-        if _DIGIT.search(text):
-            present.add("#")
+    def find(self, text: str, now: datetime, words: list[str]) -> list[tuple[Onset, str, int]]:
+        """All onsets in a text with their rule id and character offset (in their snippet)."""
         out: list[tuple[Onset, str, int]] = []
+        for snippet, present in self._snippets(words):
+            if _DIGIT.search(snippet):
+                present.add("#")
+            self._scan(snippet, present, now, out)
+        return out
+
+    def _snippets(self, words: list[str]) -> list[tuple[str, set[str]]]:
+        """Windows of words around each time anchor (merged), as text."""
+        anchors = self.anchors
+        spans: list[list[int]] = []
+        for i, w in enumerate(words):
+            if w in anchors or w[0].isdigit():
+                lo, hi = max(i - 8, 0), i + 4
+                if spans and lo <= spans[-1][1]:
+                    spans[-1][1] = hi
+                else:
+                    spans.append([lo, hi])
+        out = []
+        for lo, hi in spans:
+            text = " ".join(words[lo:hi])
+            for p in ".,?!;":
+                text = text.replace(" " + p, p)
+            # a window that starts mid-sentence must not look like a sentence start
+            text = text if lo == 0 or words[lo - 1] in ".?!" else "~ " + text
+            out.append((text, set(words[lo:hi])))
+        return out
+
+    def _scan(self, text: str, present: set[str], now: datetime, out: list) -> None:
         taken: list[tuple[int, int]] = []
         for rule_id, kind, rx, needs in self.rules:
-            if any(present.isdisjoint(group) for group in needs):
+            skip = False
+            for group in needs:
+                if present.isdisjoint(group):
+                    skip = True
+                    break
+            if skip:
                 continue
             for m in rx.finditer(text):
                 s, e = m.span()
@@ -61,7 +90,6 @@ class OnsetParser:
                     continue
                 taken.append((s, e))
                 out.append((Onset(m.group(0).strip(), round(max(hours, 0.0), 1)), rule_id, s))
-        return out
 
 
 def _qty(raw: str) -> float:

@@ -141,17 +141,16 @@ class NormalisingTokenizer:
 
     def __call__(self, text: str) -> Doc:
         words = self.normaliser.words_of(text)
-        spaces = [True] * len(words)
-        for i in range(1, len(words)):
-            if words[i] in _NO_SPACE_BEFORE:
-                spaces[i - 1] = False
+        spaces = [w not in _NO_SPACE_BEFORE for w in words[1:]]
         if words:
-            spaces[-1] = False
+            spaces.append(False)
         doc = Doc(self.vocab, words=words, spaces=spaces)
         doc.user_data["nd_words"] = words  # the rules read words without creating Token objects
-        doc.user_data["nd_text"] = "".join(
-            w + " " if sp else w for w, sp in zip(words, spaces, strict=True)
-        )
+        joined = " ".join(words)
+        if "," in joined or "." in joined or "?" in joined or "!" in joined or ";" in joined:
+            for p in _NO_SPACE_BEFORE:
+                joined = joined.replace(" " + p, p)
+        doc.user_data["nd_text"] = joined
         return doc
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterable[Doc]:
