@@ -39,6 +39,7 @@ SCRIPT = [
     "he is eating and drinking fine",
     "peeing and pooping normally",
     "he is acting normal, just itchy",
+    "no surgery",
     "1",
 ]
 # `python -m workers` with the job modules imported before forking: each job's fork-child
@@ -251,9 +252,17 @@ def _hangup_latency(db_path: Path, port: int, calls: int, timeout: float = 10.0)
 @click.option("--calls", default=150, show_default=True, help="Scripted calls per server.")
 @click.option("--concurrency", default=32, show_default=True, help="Keep-alive connections.")
 @click.option("--workers", default=2, show_default=True, help="gunicorn worker processes.")
-@click.option("--threads", default=8, show_default=True, help="gunicorn threads per worker.")
+@click.option("--threads", default=4, show_default=True, help="gunicorn threads per worker.")
 @click.option("--hangups", default=40, show_default=True, help="Calls timed hang-up → ticket.")
-def voice(calls: int, concurrency: int, workers: int, threads: int, hangups: int) -> None:
+@click.option(
+    "--worker-during-load/--worker-after-load",
+    default=True,
+    show_default=True,
+    help="Run the RQ worker during the webhook load (it shares the CPUs) or after it.",
+)
+def voice(
+    calls: int, concurrency: int, workers: int, threads: int, hangups: int, worker_during_load: bool
+) -> None:
     """Load-test the voice webhooks against a bare TwiML endpoint (targets: ≥0.5×, p99 ≤ 50 ms)."""
     from nightdesk.services import redis_url_of, start_embedded_redis
     from tickets import db
@@ -275,16 +284,25 @@ def voice(calls: int, concurrency: int, workers: int, threads: int, hangups: int
     env.pop("PUBLIC_BASE_URL", None)
     env.pop("TWILIO_ACCOUNT_SID", None)  # no credentials: messages go to the local outbox
     worker_log = (tmp / "worker.log").open("wb")
-    worker = subprocess.Popen(
-        [sys.executable, "-c", PRELOADED_WORKER],
-        env=env,
-        stdout=worker_log,
-        stderr=subprocess.STDOUT,
-    )
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start_worker() -> None:
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-c", PRELOADED_WORKER],
+                env=env,
+                stdout=worker_log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+
+    if worker_during_load:
+        start_worker()
     out: list[str] = [
         f"nightdesk bench voice: {calls} scripted calls per server ({len(SCRIPT)} answers + "
         f"start + status), {concurrency} connections, gunicorn --preload {workers} workers "
-        f"x {threads} threads, {os.cpu_count()} CPUs, loopback"
+        f"x {threads} threads, {os.cpu_count()} CPUs, loopback, RQ worker "
+        f"{'running during' if worker_during_load else 'started after'} the load"
     ]
     try:
         port = _free_port()
@@ -308,6 +326,8 @@ def voice(calls: int, concurrency: int, workers: int, threads: int, hangups: int
                 f"throughput ratio {ours_rps / bare_rps:.2f}x bare (target >= 0.5x); "
                 f"p99 {p99:.1f} ms (target <= 50 ms)"
             )
+            if not procs:
+                start_worker()
             jobs, secs = _drain(redis)
             out.append(f"worker backlog after the load: {jobs} jobs, drained in {secs:.1f} s")
             lat = _hangup_latency(db_path, port, hangups)
@@ -317,8 +337,9 @@ def voice(calls: int, concurrency: int, workers: int, threads: int, hangups: int
                 " (target <= 1000 ms)"
             )
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=30)
         worker_log.close()
         if any("Traceback" in line for line in (tmp / "worker.log").open(errors="replace")):
             out.append(f"worker errors: see {tmp / 'worker.log'}")
