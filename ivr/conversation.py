@@ -208,9 +208,10 @@ class _Step:
             return "answer"
         # speech
         if state == "confirm":
-            if prompts.says(text, "no", language=lang):
-                return "no"
-            return "yes"
+            if len(text.split()) > 3:  # not a yes or no: a fresh answer replaces what we heard
+                conv.pending = text
+                return "yes"
+            return "no" if prompts.says(text, "no", language=lang) else "yes"
         if state == "emergency":
             conv.add_turn("caller", text, self.now)
             return "connect" if prompts.says(text, "connect", language=lang) else "other"

@@ -129,3 +129,28 @@ def test_asking_for_a_person_is_never_routine(policy: Policy) -> None:
 def test_an_admin_call_skips_the_medical_questions(policy: Policy) -> None:
     reply = play(policy, "I'd like to book a vaccine appointment for my dog Max")[-1]
     assert reply.ask is not None and reply.ask.key == "confirm_callback"
+
+
+@pytest.mark.parametrize(
+    ("reply", "kept"),
+    [
+        ("yes", "my dog is limping a bit"),
+        (Event.digits("1"), "my dog is limping a bit"),
+        ("no his leg is swollen and he yelps", "no his leg is swollen and he yelps"),
+    ],
+)
+def test_low_confidence_words_are_confirmed_before_use(
+    policy: Policy, reply: str | Event, kept: str
+) -> None:
+    heard = play(policy, Event.speech("my dog is limping a bit", 0.3))[-1]
+    assert heard.ask is not None and heard.ask.key == "confirm_heard"
+    assert heard.conversation.caller_texts() == []
+    after = play(policy, Event.speech("my dog is limping a bit", 0.3), reply)[-1]
+    assert after.conversation.caller_texts() == [kept]
+
+
+def test_a_no_to_the_confirmation_asks_again(policy: Policy) -> None:
+    again = play(policy, Event.speech("my dog is limping a bit", 0.3), "no")[-1]
+    assert [p.key for p in again.say] == ["try_again"]
+    assert again.ask is not None and again.ask.key == "ask_open"
+    assert again.conversation.caller_texts() == []
