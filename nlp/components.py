@@ -196,7 +196,7 @@ def context(doc: Doc) -> Doc:
         label = trig.label
         if label not in MODIFIERS:
             if label in ("SEV", "REPEAT", "ONCE"):
-                _attach_quantity(trig, targets, stops)
+                _attach_quantity(trig, targets, hard)  # "bleeding and it won't stop"
             continue
         data = trig.rule.data
         ends = stop_sets[data.get("stops", "hard" if label == "RESOLVED" else "all")]
