@@ -108,6 +108,7 @@ class Engine:
             intent="sick_pet" if sick else _intent(facts),
             reasons=reasons,
             caller_concern=concern,
+            counts=found.counts,
         )
 
     def _onset(self, docs: Sequence[Doc], now: datetime) -> tuple[Onset | None, str | None]:

@@ -42,6 +42,7 @@ class Findings:
     facts: dict[str, str] = field(default_factory=dict)
     symptoms: list[Symptom] = field(default_factory=list)
     exposures: list[Exposure] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
     hedged: set[str] = field(default_factory=set)
     denied: list[Hit] = field(default_factory=list)
     hedged_quotes: set[str] = field(default_factory=set)
@@ -131,6 +132,8 @@ def _code_facts(code: str, hits: list[Hit], out: Findings, old_onset: bool) -> N
             out.add(f"{name}.chronic", text)
         counts = [h.count for h in hs if h.count]
         n = max(counts) if counts else None
+        if n is not None:
+            out.counts[code] = max(n, out.counts.get(code, 0))
         if n is not None and n >= 4:
             out.add(f"{name}.many", text)
         elif n is not None and n >= 2:

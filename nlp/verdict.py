@@ -15,6 +15,9 @@ BEHAVIOUR = frozenset({"lethargy", "weakness", "collapse", "disoriented", "behav
                        "seizure", "unable_to_stand", "paralysis", "pain", "tremors"})  # fmt: skip
 
 
+ABSENT = {"bleeding": "blood", "not_eating": "loss of appetite", "not_drinking": "loss of thirst"}
+
+
 @dataclass(frozen=True, slots=True)
 class Symptom:
     """A symptom code with the caller's words; negated when the caller ruled it out."""
@@ -61,7 +64,7 @@ class Verdict:
     intent: str = "other"
     reasons: list[str] = field(default_factory=list)
     caller_concern: list[str] = field(default_factory=list)
-    asked: frozenset[str] = frozenset()
+    counts: dict[str, int] = field(default_factory=dict)  # episodes said ("3 times"), for CSRs
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON verdict of SPEC section 6."""
@@ -81,7 +84,7 @@ class Verdict:
 
     def unknowns(self) -> list[str]:
         """Topics the caller has not covered yet, in the order a CSR asks them."""
-        codes = {s.code for s in self.symptoms} | set(self.asked)
+        codes = {s.code for s in self.symptoms}
         known = {
             "species_name": self.species is not None and self.patient.name is not None,
             "onset": self.onset is not None,
@@ -101,14 +104,19 @@ class Verdict:
         absent = [s for s in self.symptoms if s.negated]
         parts = []
         if present:
-            first = present[0].code.replace("_", " ")
+            said = [self._said(s) for s in present]
             if self.onset:
-                first += f" {self.onset.text}"
-            parts.append("; ".join([first] + [s.code.replace("_", " ") for s in present[1:]]))
+                said[0] += f" {self.onset.text}"
+            parts.append("; ".join(said))
         parts += [f"{e.kind} exposure: {e.agent}" for e in self.exposures]
-        parts += [f"no {s.code.replace('_', ' ')}" for s in absent]
+        parts += [f"no {ABSENT.get(s.code, s.code.replace('_', ' '))}" for s in absent]
         body = "; ".join(parts) if parts else f"{self.intent.replace('_', ' ')} request"
         return f"{head}: {body}."
+
+    def _said(self, s: Symptom) -> str:
+        n = self.counts.get(s.code)
+        name = s.code.replace("_", " ")
+        return f"{name} {n} times" if n and n > 1 else name
 
 
 def _age(age: float | None) -> str | None:

@@ -165,7 +165,10 @@ def test_to_dict_is_the_spec_json() -> None:
     assert d["onset"] == {"text": "since this morning", "hours": 13.5}
     assert {"code": "bleeding", "text": "blood", "negated": True} in d["symptoms"]
     assert d["patient"]["age"] == 8.0 and d["patient"]["breed"] == "beagle"
-    assert v.summary() == "Dog (Bella, 8 y): vomiting since this morning; not eating; no bleeding."
+    assert (
+        v.summary()
+        == "Dog (Bella, 8 y): vomiting 3 times since this morning; not eating; no blood."
+    )
 
 
 def test_unknowns_shrink_as_the_caller_answers() -> None:
