@@ -182,7 +182,9 @@ def context(doc: Doc) -> Doc:
     stops = [h.start for h in hits if h.label == "TERM"]
     hard = [h.start for h in hits if h.label == "TERM" and h.rule.data.get("hard")]
     punct = [h.start for h in hits if h.label == "TERM" and h.text in ".?!;"]
-    stop_sets = {"all": stops, "hard": hard, "punct": punct}
+    # a new subject ("... he is bleeding") ends a negation in unpunctuated speech
+    subj = sorted(stops + [h.start for h in hits if h.label == "SUBJ"])
+    stop_sets = {"all": stops, "hard": hard, "punct": punct, "subj": subj}
     own = [h.start for h in hits if h.label == "OWN"]
     if any(h.label == "OTHER" for h in hits):  # pronouns for our own pet end an OTHER scope
         own = sorted(own + [i for i, w in enumerate(words_of(doc)) if w in OWN_WORDS])
@@ -199,7 +201,8 @@ def context(doc: Doc) -> Doc:
                 _attach_quantity(trig, targets, hard)  # "bleeding and it won't stop"
             continue
         data = trig.rule.data
-        ends = stop_sets[data.get("stops", "hard" if label == "RESOLVED" else "all")]
+        default = "hard" if label == "RESOLVED" else "subj" if label == "NEG" else "all"
+        ends = stop_sets[data.get("stops", default)]
         direction, window = trig.rule.direction, trig.rule.window
         applies = data.get("applies_to")
         if label == "NEGX":

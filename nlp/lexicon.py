@@ -14,6 +14,7 @@ LAYER = {
     "SPECIES": 1,
     "OWN": 4,
     "TERM": 5,
+    "SUBJ": 6,
     "SEX": 2,
     "REPRO": 2,
     "CTX": 3,

@@ -34,6 +34,10 @@ def states(v: Verdict) -> dict[str, bool]:
         ("not coughing however she is sneezing a lot", "sneezing", False),
         ("denies nothing, no limping, no swelling, no diarrhea whatsoever", "swelling", True),
         ("NO VOMITING", "vomiting", True),
+        # unpunctuated speech: a new subject ends the negation
+        ("no vomiting he is bleeding from his leg", "bleeding", False),
+        ("no vomiting he is bleeding from his leg", "vomiting", True),
+        ("i dont think he has diarrhea", "diarrhea", True),
         # pseudo-triggers: "can't stop", "not sure" do not negate
         ("he cant stop vomiting", "vomiting", False),
         ("not sure why but she is limping", "limping", False),
