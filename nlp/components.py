@@ -179,21 +179,38 @@ def _blocked(stops: list[int], lo: int, hi: int) -> bool:
 def context(doc: Doc) -> Doc:
     """ConText: mark targets negated / hypothetical / historical / other-animal / resolved ..."""
     hits = hits_of(doc)
-    stops = [h.start for h in hits if h.label == "TERM"]
-    hard = [h.start for h in hits if h.label == "TERM" and h.rule.data.get("hard")]
-    punct = [h.start for h in hits if h.label == "TERM" and h.text in ".?!;"]
-    # a new subject ("... he is bleeding") ends a negation in unpunctuated speech
-    subj = sorted(stops + [h.start for h in hits if h.label == "SUBJ"])
-    stop_sets = {"all": stops, "hard": hard, "punct": punct, "subj": subj}
-    own = [h.start for h in hits if h.label == "OWN"]
-    if any(h.label == "OTHER" for h in hits):  # pronouns for our own pet end an OTHER scope
-        own = sorted(own + [i for i, w in enumerate(words_of(doc)) if w in OWN_WORDS])
-    targets = [h for h in hits if h.label in TARGETS]
+    words = words_of(doc)
+    stops: list[int] = []
+    hard: list[int] = []
+    punct: list[int] = []
+    subj: list[int] = []  # a new subject ("... he is bleeding") ends a negation in speech
+    own: list[int] = []
+    targets: list[Hit] = []
+    other = False
     clause = 0
     for h in hits:
-        if h.label == "TERM":
+        label = h.label
+        if label == "TERM":
             clause += 1
+            stops.append(h.start)
+            subj.append(h.start)
+            if h.rule.data.get("hard"):
+                hard.append(h.start)
+            if words[h.start] in ".?!;":
+                punct.append(h.start)
+        elif label == "SUBJ":
+            subj.append(h.start)
+        elif label == "OWN":
+            own.append(h.start)
+        elif label == "OTHER":
+            other = True
+        elif label in TARGETS:
+            targets.append(h)
         h.clause = clause
+    subj.sort()
+    stop_sets = {"all": stops, "hard": hard, "punct": punct, "subj": subj}
+    if other:  # pronouns for our own pet end an OTHER scope
+        own = sorted(own + [i for i, w in enumerate(words) if w in OWN_WORDS])
     for trig in hits:
         label = trig.label
         if label not in MODIFIERS:

@@ -107,8 +107,9 @@ def patient_of(docs: Sequence[Doc], known_words: frozenset[str]) -> Patient:
                     p.name = cand.capitalize()
         if p.age is None and not present.isdisjoint(AGE_UNITS):
             p.age = _age(text)
-        he += sum(words.count(w) for w in ("he", "hes", "him", "his"))
-        she += sum(words.count(w) for w in ("she", "shes", "her", "hers"))
+        if p.sex is None:
+            he += sum(words.count(w) for w in ("he", "hes", "him", "his") if w in present)
+            she += sum(words.count(w) for w in ("she", "shes", "her", "hers") if w in present)
         if p.weight is None and not present.isdisjoint(WEIGHT_UNITS):
             m = WEIGHT_RE.search(text)
             if m:
