@@ -96,37 +96,35 @@ class LexiconMatcher:
         n = len(words)
         taken: dict[int, bytearray] = {}
         hits: list[Hit] = []
-        parts: list[Hit] = []
+        parts: dict[str, list[tuple[int, int]]] = {}
         rules = self.rules
         spans: set[tuple[int, int, int]] = set()
         for _len, _prio, start, key, end in found:
             rule = rules[key]
             layer = rule.layer
             if layer < 0:
-                parts.append(Hit(rule, start, end, words))
+                parts.setdefault(rule.id, []).append((start, end))
                 continue
-            if (layer, start, end) not in spans:
-                used = taken.get(layer)
-                if used is None:
-                    used = taken[layer] = bytearray(n)
-                elif used.find(1, start, end) >= 0:
+            used = taken.get(layer)
+            if used is None:
+                used = taken[layer] = bytearray(n)
+            if used.find(1, start, end) >= 0:
+                if (layer, start, end) not in spans:  # the same span may carry two rules
                     continue
+            else:
                 used[start:end] = ONES[: end - start]
                 spans.add((layer, start, end))
             hits.append(Hit(rule, start, end, words))
         if parts:
-            hits += self._combine(doc, hits + parts)
+            hits += self._combine(words, hits, parts)
         hits.sort(key=lambda h: h.start)
         doc.user_data["nd_hits"] = hits
         return doc
 
-    def _combine(self, doc: Doc, hits: list[Hit]) -> list[Hit]:
+    def _combine(
+        self, words: list[str], hits: list[Hit], parts: dict[str, list[tuple[int, int]]]
+    ) -> list[Hit]:
         """Hits of the co-occurrence rules: head and 'with' phrases close together."""
-        parts: dict[str, list[Hit]] = {}
-        for h in hits:
-            if h.label == "PART":
-                parts.setdefault(h.rule.id, []).append(h)
-        words = words_of(doc)
         punct = [h.start for h in hits if h.label == "TERM" and words[h.start] in ".?!;"]
         syms = [x for x in hits if x.label == "SYM"]
         out: list[Hit] = []
@@ -136,17 +134,17 @@ class LexiconMatcher:
                 continue
             rule = self.combos[cid]
             gap = rule.data["window"]
-            for a in heads:
-                for b in withs:
-                    lo, hi = (a, b) if a.start <= b.start else (b, a)
-                    if lo.end > hi.start or hi.start - lo.end > gap:
+            for a_start, a_end in heads:
+                for b_start, b_end in withs:
+                    lo_end, hi_start = min(a_end, b_end), max(a_start, b_start)
+                    if lo_end > hi_start or hi_start - lo_end > gap:
                         continue
-                    if _blocked(punct, lo.end, hi.start):
+                    if _blocked(punct, lo_end, hi_start):
                         continue
-                    if any(x.code != rule.code and x.start <= a.start and a.end <= x.end
+                    if any(x.code != rule.code and x.start <= a_start and a_end <= x.end
                            for x in syms):  # fmt: skip
                         continue  # the head word belongs to another symptom ("bad breath")
-                    start, end = lo.start, max(a.end, b.end)
+                    start, end = min(a_start, b_start), max(a_end, b_end)
                     if rule.label == "SYM" and any(x.code == rule.code and rule.tags <= x.rule.tags
                            and x.start < end and start < x.end for x in syms):  # fmt: skip
                         continue

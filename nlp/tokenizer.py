@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 from spacy.tokens import Doc
@@ -17,6 +18,17 @@ _TOKEN_RE = re.compile(r"\d+(?:[.:]\d+)?|[a-z]+(?:'[a-z]+)*|[.,!?;]")
 _NO_SPACE_BEFORE = frozenset(".,!?;")
 _TENS = frozenset({"20", "30", "40", "50", "60", "70", "80", "90"})
 _UNITS = frozenset("123456789")
+
+
+def _merge_tens(words: list[str]) -> list[str]:
+    """'forty five' -> 45 (number words are digits by now: 40 5 -> 45)."""
+    out: list[str] = []
+    for w in words:
+        if w in _UNITS and out and out[-1] in _TENS:
+            out[-1] = str(int(out[-1]) + int(w))
+        else:
+            out.append(w)
+    return out
 
 
 def words_of(doc: Doc) -> list[str]:
@@ -117,19 +129,18 @@ class Normaliser:
         t = text.lower().replace("\u2019", "'").replace("\u2018", "'")
         if self.pre_re is not None:
             t = self.pre_re.sub(lambda m: self.pre[m.group(0)], t)
-        out: list[str] = []
         memo = self.memo
-        for w in _TOKEN_RE.findall(t):
-            got = memo.get(w)
-            if got is None:
-                got = self.word(w)
-                if len(memo) < 100_000:
-                    memo[w] = got
-            if len(got) == 1 and got[0] in _UNITS and out and out[-1] in _TENS:
-                out[-1] = str(int(out[-1]) + int(got[0]))  # "forty five" -> 45
-                continue
-            out.extend(got)
+        got = [memo.get(w) or self._remember(w) for w in _TOKEN_RE.findall(t)]
+        out = list(chain.from_iterable(got))
+        if not _TENS.isdisjoint(out):
+            out = _merge_tens(out)
         return out
+
+    def _remember(self, w: str) -> tuple[str, ...]:
+        got = self.word(w)
+        if len(self.memo) < 100_000:
+            self.memo[w] = got
+        return got
 
 
 class NormalisingTokenizer:
