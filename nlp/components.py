@@ -34,7 +34,8 @@ def hits_of(doc: Doc) -> list[Hit]:
 class Hit:
     """One matched rule in one doc, with the ConText modifiers that apply to it."""
 
-    __slots__ = ("rule", "label", "code", "start", "end", "words", "mods", "sev", "count", "clause")
+    __slots__ = ("rule", "label", "code", "start", "end", "words", "mods", "sev", "count", "clause",
+                 "neg_gap")  # fmt: skip
 
     def __init__(self, rule: Rule, start: int, end: int, words: list[str]) -> None:
         self.rule = rule
@@ -47,6 +48,7 @@ class Hit:
         self.sev = False
         self.count: int | None = None
         self.clause = 0
+        self.neg_gap = 99  # words between this hit and the nearest negation before it
 
     @property
     def text(self) -> str:
@@ -228,6 +230,8 @@ def context(doc: Doc) -> Doc:
             if t.start >= trig.end and direction in ("fwd", "both"):
                 if t.start - trig.end > window or _blocked(ends, trig.end, t.start):
                     continue
+                if label == "NEG":
+                    t.neg_gap = min(t.neg_gap, t.start - trig.end)
                 if label == "OTHER" and _blocked(own, trig.end, t.start + 1):
                     continue
             elif t.end <= trig.start and direction in ("bwd", "both"):

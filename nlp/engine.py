@@ -21,6 +21,7 @@ from .tokenizer import doc_text, words_of
 from .verdict import Verdict
 
 ACUTE_NOW = frozenset({"seizure", "collapse", "choking"})
+ANSWERS = (("surgery", "no_surgery"), ("surgery", "post_op"))
 
 
 def build_pipeline() -> Language:
@@ -109,6 +110,7 @@ class Engine:
             reasons=reasons,
             caller_concern=concern,
             counts=found.counts,
+            answered=frozenset(t for t, f in ANSWERS if f in facts),
         )
 
     def _onset(self, docs: Sequence[Doc], now: datetime) -> tuple[Onset | None, str | None]:

@@ -80,7 +80,9 @@ def collect(docs: Sequence[Doc], old_onset: bool) -> Findings:
             if h.mods & {"HYPO", "HIST", "OTHER", "DROP"}:
                 continue
             st = states.get(code)
-            if "NEG" in h.mods or h.rule.data.get("negated"):
+            # "eating fine" says no not_eating; "not her usual self" flips it back
+            healthy = h.rule.data.get("negated") and not ("NEG" in h.mods and h.neg_gap <= 1)
+            if healthy or ("NEG" in h.mods and not h.rule.data.get("negated")):
                 for fam in FAMILY.get(code, (code,)):
                     other = states.get(fam)
                     if other is not None:  # a later "no" corrects earlier, milder mentions

@@ -15,7 +15,9 @@ BEHAVIOUR = frozenset({"lethargy", "weakness", "collapse", "disoriented", "behav
                        "seizure", "unable_to_stand", "paralysis", "pain", "tremors"})  # fmt: skip
 
 
-ABSENT = {"bleeding": "blood", "not_eating": "loss of appetite", "not_drinking": "loss of thirst"}
+ABSENT = {"bleeding": "no blood", "not_eating": "eating", "not_drinking": "drinking",
+          "unable_to_urinate": "peeing", "unable_to_stand": "walking",
+          "breathing_difficulty": "breathing normally"}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,7 @@ class Verdict:
     reasons: list[str] = field(default_factory=list)
     caller_concern: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # episodes said ("3 times"), for CSRs
+    answered: frozenset[str] = frozenset()  # topics covered without a symptom ("no surgery")
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON verdict of SPEC section 6."""
@@ -84,7 +87,7 @@ class Verdict:
 
     def unknowns(self) -> list[str]:
         """Topics the caller has not covered yet, in the order a CSR asks them."""
-        codes = {s.code for s in self.symptoms}
+        codes = {s.code for s in self.symptoms} | self.answered
         known = {
             "species_name": self.species is not None and self.patient.name is not None,
             "onset": self.onset is not None,
@@ -109,7 +112,7 @@ class Verdict:
                 said[0] += f" {self.onset.text}"
             parts.append("; ".join(said))
         parts += [f"{e.kind} exposure: {e.agent}" for e in self.exposures]
-        parts += [f"no {ABSENT.get(s.code, s.code.replace('_', ' '))}" for s in absent]
+        parts += [ABSENT.get(s.code, f"no {s.code.replace('_', ' ')}") for s in absent]
         body = "; ".join(parts) if parts else f"{self.intent.replace('_', ' ')} request"
         return f"{head}: {body}."
 

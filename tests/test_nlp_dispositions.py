@@ -179,6 +179,23 @@ def test_unknowns_shrink_as_the_caller_answers() -> None:
     assert v.unknowns() == ["peeing_pooping", "surgery"]
     v = run("my cat luna had her spay last week and is peeing normally")
     assert "surgery" not in v.unknowns() and "peeing_pooping" not in v.unknowns()
+    v = run("my dog rex is vomiting", "since noon", "he's eating fine", "peeing and pooping fine",
+            "acting normal", "no surgery")  # fmt: skip
+    assert v.unknowns() == []
+    assert v.summary() == "Dog (Rex): vomiting since noon; eating; peeing; no lethargy."
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "negated"),
+    [
+        ("she's eating fine", "not_eating", True),
+        ("he is breathing normally", "breathing_difficulty", True),
+        ("she's not her usual self at all", "lethargy", False),
+        ("he's not cold, walking fine", "unable_to_stand", True),
+    ],
+)
+def test_healthy_statements(text: str, code: str, negated: bool) -> None:
+    assert {s.code: s.negated for s in run(text).symptoms}[code] is negated
 
 
 def test_speech_hints_are_short_phrases() -> None:
