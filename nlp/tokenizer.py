@@ -88,7 +88,7 @@ class Normaliser:
 
     def add_vocabulary(self, words: Iterable[str], forms: Iterable[str] = ()) -> None:
         """Register known words (len >= 6) so one-edit typos of them are corrected."""
-        known = set(words)
+        known = set(words) | self.known
         self.known |= known | set(forms)
         self.memo.clear()
         for w in known:
@@ -108,6 +108,8 @@ class Normaliser:
         got = self.words.get(w)
         if got is not None:
             return got
+        if w.endswith("in") and w + "g" in self.known:
+            return (w + "g",)  # dropped g: "limpin" -> "limping"
         if fuzzy and len(w) >= 6 and w not in self.known:
             return (self._fix(w),)
         return (w,)

@@ -152,6 +152,8 @@ def test_caller_concern(text: str, concern: list[str]) -> None:
         ("he threw up eight times", "vomiting"),
         ("pup keeps coughing 😭😭", "coughing"),
         ("she is letharjic", "lethargy"),
+        ("hes been limpin since yestrday", "limping"),
+        ("my horse is colicking", "pain"),
     ],
 )
 def test_speech_and_sms_noise(text: str, code: str) -> None:
