@@ -8,7 +8,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from .lexicon import Rule, expand, load_combos, load_rules, vocabulary
+from .lexicon import Rule, expand, load_combos, load_rules, load_words, vocabulary
 from .tokenizer import NormalisingTokenizer, words_of
 
 TARGETS = frozenset(
@@ -17,6 +17,7 @@ TARGETS = frozenset(
 MODIFIERS = frozenset(
     {"NEG", "HYPO", "HIST", "RESOLVED", "OTHER", "HEDGE", "CHRONIC", "WORSE", "NEGX"}
 )
+SUBJ_WORDS = load_words("SUBJ")
 OWN_OBJECT = frozenset({"him", "her", "mine", "my", "our"})
 OWN_WORDS = frozenset({"he", "she", "hes", "shes", "him", "her", "it"})
 NEG_WORDS = frozenset({"didnt", "hasnt", "wont", "not", "doesnt", "isnt", "never", "havent"})
@@ -186,7 +187,7 @@ def context(doc: Doc) -> Doc:
     subj: list[int] = []  # a new subject ("... he is bleeding") ends a negation in speech
     own: list[int] = []
     targets: list[Hit] = []
-    other = False
+    other = negation = False
     clause = 0
     for h in hits:
         label = h.label
@@ -198,16 +199,17 @@ def context(doc: Doc) -> Doc:
                 hard.append(h.start)
             if words[h.start] in ".?!;":
                 punct.append(h.start)
-        elif label == "SUBJ":
-            subj.append(h.start)
         elif label == "OWN":
             own.append(h.start)
         elif label == "OTHER":
             other = True
+        elif label == "NEG":
+            negation = True
         elif label in TARGETS:
             targets.append(h)
         h.clause = clause
-    subj.sort()
+    if negation:
+        subj = sorted(subj + [i for i, w in enumerate(words) if w in SUBJ_WORDS])
     stop_sets = {"all": stops, "hard": hard, "punct": punct, "subj": subj}
     if other:  # pronouns for our own pet end an OTHER scope
         own = sorted(own + [i for i, w in enumerate(words) if w in OWN_WORDS])

@@ -43,6 +43,7 @@ class Engine:
         self.onsets = OnsetParser()
         self.rules = RuleIndex(load_dispositions())
         self.known_words = _rule_words()
+        self.procs = [proc for _name, proc in nlp.pipeline]
 
     def triage(self, text: str, *, now: datetime) -> Verdict:
         """Analyse one text (== analyze([text]))."""
@@ -55,7 +56,7 @@ class Engine:
     def _doc(self, text: str) -> Doc:
         """Run the pipeline on one text (the tokenizer, then each component in order)."""
         doc = self.nlp.make_doc(text)
-        for _name, proc in self.nlp.pipeline:
+        for proc in self.procs:
             doc = proc(doc)
         return doc
 

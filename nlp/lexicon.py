@@ -81,6 +81,8 @@ def load_rules() -> list[tuple[Rule, list[str]]]:
     out = []
     for name in FILES:
         for row in load_jsonl(name):
+            if "phrases" not in row:
+                continue  # a word list (e.g. SUBJ), read by the component itself
             label = row.get("label", "SYM")
             rule = Rule(
                 id=row["id"],
@@ -98,6 +100,15 @@ def load_rules() -> list[tuple[Rule, list[str]]]:
             part = Rule(id=f"{row['id']}#{role}", label="PART", layer=-1, data={"combo": row["id"]})
             out.append((part, list(row[role])))
     return out
+
+
+def load_words(label: str) -> frozenset[str]:
+    """Words of the word-list rows with this label (context.jsonl)."""
+    words: set[str] = set()
+    for row in load_jsonl("context.jsonl"):
+        if row.get("label") == label:
+            words.update(row.get("words", ()))
+    return frozenset(words)
 
 
 def load_combos() -> dict[str, Rule]:
