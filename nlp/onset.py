@@ -54,13 +54,14 @@ class OnsetParser:
         """Windows of words around each time anchor (merged), as text."""
         anchors = self.anchors
         spans: list[list[int]] = []
-        for i, w in enumerate(words):
-            if w in anchors or w[0].isdigit():
-                lo, hi = max(i - 8, 0), i + 4
-                if spans and lo <= spans[-1][1]:
-                    spans[-1][1] = hi
-                else:
-                    spans.append([lo, hi])
+        if anchors.isdisjoint(words) and not _DIGIT.search("".join(words)):
+            return []
+        for i in [i for i, w in enumerate(words) if w in anchors or w[0].isdigit()]:
+            lo, hi = max(i - 8, 0), i + 4
+            if spans and lo <= spans[-1][1]:
+                spans[-1][1] = hi
+            else:
+                spans.append([lo, hi])
         out = []
         for lo, hi in spans:
             text = " ".join(words[lo:hi])
@@ -74,13 +75,8 @@ class OnsetParser:
     def _scan(self, text: str, present: set[str], now: datetime, out: list) -> None:
         taken: list[tuple[int, int]] = []
         for rule_id, kind, rx, needs in self.rules:
-            skip = False
-            for group in needs:
-                if present.isdisjoint(group):
-                    skip = True
-                    break
-            if skip:
-                continue
+            if needs and (present.isdisjoint(needs[0]) or present.isdisjoint(needs[-1])):
+                continue  # (at most two groups of needed words per rule)
             for m in rx.finditer(text):
                 s, e = m.span()
                 if any(s < te and ts < e for ts, te in taken):

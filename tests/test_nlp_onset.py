@@ -85,3 +85,13 @@ def test_aware_datetimes_work() -> None:
 
     now = FRI_2130.replace(tzinfo=timezone(timedelta(hours=-5)))
     assert hours("since this morning", now) == pytest.approx(13.5)
+
+
+def test_onset_rules_file_is_well_formed() -> None:
+    from nlp.tokenizer import load_jsonl
+
+    rows = load_jsonl("onset.jsonl")
+    assert len({r["id"] for r in rows}) == len(rows)
+    for r in rows:
+        assert r["kind"] in ("zero", "span", "clock", "part", "weekday")
+        assert 1 <= len(r["needs"]) <= 2, r["id"]  # the scanner checks the first and last group
