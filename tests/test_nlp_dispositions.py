@@ -52,6 +52,8 @@ def run(*turns: str) -> Verdict:
         ("she's been pushing for an hour and no puppy has come out", "labour"),
         ("he was left in a hot car and he's panting like crazy", "heatstroke"),
         ("my pug's eye popped out of the socket", "eye_trauma"),
+        ("my budgie fell off his perch and isn't moving", "neuro"),
+        ("a dog attacked mine and he has puncture wounds on his neck", "trauma"),
     ],
 )
 def test_red_flags_are_emergencies(text: str, flag: str) -> None:
@@ -77,6 +79,10 @@ def test_red_flags_are_emergencies(text: str, flag: str) -> None:
         "he yelps when i pick him up",
         "she had a seizure on tuesday, just the one, normal since",
         "he has his usual heart cough, the vet knows, same as always, no worse",
+        "my dog keeps coughing and gagging since boarding",
+        "my puppy fell off the couch and is limping a little",
+        "my dog was bitten on the ear, it's a small puncture, not bleeding",
+        "my parrot is sitting all fluffed up at the bottom of the cage",
     ],
 )
 def test_urgent(text: str) -> None:
