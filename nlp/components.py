@@ -216,7 +216,7 @@ def context(doc: Doc) -> Doc:
     for trig in hits:
         label = trig.label
         if label not in MODIFIERS:
-            if label in ("SEV", "REPEAT", "ONCE"):
+            if label in ("SEV", "REPEAT", "ONCE", "MILD"):
                 _attach_quantity(trig, targets, hard)  # "bleeding and it won't stop"
             continue
         data = trig.rule.data
@@ -299,6 +299,8 @@ def _attach_quantity(q: Hit, targets: list[Hit], stops: list[int]) -> None:
         return
     if q.label == "SEV":
         best.sev = True
+    elif q.label == "MILD":
+        best.mods.add("MILD")  # "bleeding a little": never the heavy kind
     elif q.label == "ONCE":
         best.count = best.count or 1
     else:

@@ -143,9 +143,12 @@ def _code_facts(code: str, hits: list[Hit], out: Findings, old_onset: bool) -> N
         if resolved and (n is None or n == 1) and code in GI:
             out.add(f"{name}.minor", text)
         for h in hs:
-            if h.sev:
+            mild = "MILD" in h.mods
+            if h.sev and not mild:
                 out.add(f"{name}.severe", h.text)
             for tag in h.rule.tags:
+                if mild and tag in ("heavy", "severe"):
+                    continue
                 out.add(f"{name}.{tag}", h.text)
                 if tag == "minor" and "RESOLVED" not in h.mods:
                     out.add(f"{name}.minor", h.text)

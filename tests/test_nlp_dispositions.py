@@ -53,6 +53,7 @@ def run(*turns: str) -> Verdict:
         ("he was left in a hot car and he's panting like crazy", "heatstroke"),
         ("my pug's eye popped out of the socket", "eye_trauma"),
         ("my budgie fell off his perch and isn't moving", "neuro"),
+        ("he swallowed a fish hook and now he's drooling", "foreign_body"),
         ("a dog attacked mine and he has puncture wounds on his neck", "trauma"),
     ],
 )
@@ -80,6 +81,8 @@ def test_red_flags_are_emergencies(text: str, flag: str) -> None:
         "she had a seizure on tuesday, just the one, normal since",
         "he has his usual heart cough, the vet knows, same as always, no worse",
         "my dog keeps coughing and gagging since boarding",
+        "my dog has a small cut on her paw that is still bleeding a little",
+        "my cat has bad diarrhea for 2 days",
         "my puppy fell off the couch and is limping a little",
         "my dog was bitten on the ear, it's a small puncture, not bleeding",
         "my parrot is sitting all fluffed up at the bottom of the cage",
