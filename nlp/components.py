@@ -1,68 +1,15 @@
-"""The two pipeline components: the phrase lexicon matcher and the ConText-style modifier."""
+"""The phrase lexicon component: PhraseMatcher over normalised words, plus co-occurrence rules."""
 
 from __future__ import annotations
-
-from bisect import bisect_left
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from .lexicon import Rule, expand, load_combos, load_rules, load_words, vocabulary
+from .hits import Hit
+from .lexicon import Rule, expand, load_combos, load_rules, vocabulary
+from .scope import blocked
 from .tokenizer import NormalisingTokenizer, words_of
-
-TARGETS = frozenset(
-    {"SYM", "TOXIN", "OBJECT", "CONCERN", "SPECIES", "BREED", "CTX", "INTENT", "EXPO", "REPRO"}
-)
-MODIFIERS = frozenset(
-    {"NEG", "HYPO", "HIST", "RESOLVED", "OTHER", "HEDGE", "CHRONIC", "WORSE", "NEGX"}
-)
-SUBJ_WORDS = load_words("SUBJ")
-OWN_OBJECT = frozenset({"him", "her", "mine", "my", "our"})
-OWN_WORDS = frozenset({"he", "she", "hes", "shes", "him", "her", "it"})
-NEG_WORDS = frozenset({"didnt", "hasnt", "wont", "not", "doesnt", "isnt", "never", "havent"})
-
-if not Doc.has_extension("nd_hits"):
-    Doc.set_extension("nd_hits", getter=lambda doc: doc.user_data.get("nd_hits"))
-
-
-def hits_of(doc: Doc) -> list[Hit]:
-    """The hits the components assigned (doc._.nd_hits, read without the underscore proxy)."""
-    hits: list[Hit] = doc.user_data["nd_hits"]
-    return hits
-
-
-class Hit:
-    """One matched rule in one doc, with the ConText modifiers that apply to it."""
-
-    __slots__ = ("rule", "label", "code", "start", "end", "words", "mods", "sev", "count", "clause",
-                 "neg_gap")  # fmt: skip
-
-    def __init__(self, rule: Rule, start: int, end: int, words: list[str]) -> None:
-        self.rule = rule
-        self.label = rule.label
-        self.code = rule.code
-        self.start = start
-        self.end = end
-        self.words = words
-        self.mods: set[str] = set()
-        self.sev = False
-        self.count: int | None = None
-        self.clause = 0
-        self.neg_gap = 99  # words between this hit and the nearest negation before it
-
-    @property
-    def text(self) -> str:
-        """The caller's (normalised) words."""
-        return " ".join(self.words[self.start : self.end]).replace(" ,", ",")
-
-    def __repr__(self) -> str:
-        return f"Hit({self.rule.id!r}, {self.text!r}, {sorted(self.mods)})"
-
-    @property
-    def asserted(self) -> bool:
-        """Present in the caller's own pet now: not negated, hypothetical, past or another's."""
-        return not (self.mods & {"NEG", "HYPO", "HIST", "OTHER"})
 
 
 class LexiconMatcher:
@@ -142,7 +89,7 @@ class LexiconMatcher:
                     lo_end, hi_start = min(a_end, b_end), max(a_start, b_start)
                     if lo_end > hi_start or hi_start - lo_end > gap:
                         continue
-                    if _blocked(punct, lo_end, hi_start):
+                    if blocked(punct, lo_end, hi_start):
                         continue
                     if any(x.code != rule.code and x.start <= a_start and a_end <= x.end
                            for x in syms):  # fmt: skip
@@ -168,140 +115,3 @@ def make_lexicon(nlp: Language, name: str) -> LexiconMatcher:
 ONES = b"\x01" * 256
 # Among equally long overlapping phrases, what the caller describes wins over modifiers.
 FIRST = frozenset({"SYM", "TOXIN", "OBJECT", "BREED", "SPECIES", "CONCERN"})
-
-
-def _blocked(stops: list[int], lo: int, hi: int) -> bool:
-    """True when a scope terminator starts in [lo, hi)."""
-    i = bisect_left(stops, lo)
-    return i < len(stops) and stops[i] < hi
-
-
-@Language.component("nd_context", requires=["doc._.nd_hits"], assigns=["doc._.nd_hits"])
-def context(doc: Doc) -> Doc:
-    """ConText: mark targets negated / hypothetical / historical / other-animal / resolved ..."""
-    hits = hits_of(doc)
-    words = words_of(doc)
-    stops: list[int] = []
-    hard: list[int] = []
-    punct: list[int] = []
-    subj: list[int] = []  # a new subject ("... he is bleeding") ends a negation in speech
-    own: list[int] = []
-    targets: list[Hit] = []
-    other = negation = False
-    clause = 0
-    for h in hits:
-        label = h.label
-        if label == "TERM":
-            clause += 1
-            stops.append(h.start)
-            subj.append(h.start)
-            if h.rule.data.get("hard"):
-                hard.append(h.start)
-            if words[h.start] in ".?!;":
-                punct.append(h.start)
-        elif label == "OWN":
-            own.append(h.start)
-        elif label == "OTHER":
-            other = True
-        elif label == "NEG":
-            negation = True
-        elif label in TARGETS:
-            targets.append(h)
-        h.clause = clause
-    if negation:
-        subj = sorted(subj + [i for i, w in enumerate(words) if w in SUBJ_WORDS])
-    stop_sets = {"all": stops, "hard": hard, "punct": punct, "subj": subj}
-    if other:  # pronouns for our own pet end an OTHER scope
-        own = sorted(own + [i for i, w in enumerate(words) if w in OWN_WORDS])
-    for trig in hits:
-        label = trig.label
-        if label not in MODIFIERS:
-            if label in ("SEV", "REPEAT", "ONCE", "MILD"):
-                _attach_quantity(trig, targets, hard)  # "bleeding and it won't stop"
-            continue
-        data = trig.rule.data
-        default = "hard" if label == "RESOLVED" else "subj" if label == "NEG" else "all"
-        ends = stop_sets[data.get("stops", default)]
-        direction, window = trig.rule.direction, trig.rule.window
-        applies = data.get("applies_to")
-        if label == "NEGX":
-            applies, label = ("TOXIN", "OBJECT"), "NEG"
-        for t in targets:
-            if applies is not None and t.label not in applies:
-                continue
-            if t.start >= trig.end and direction in ("fwd", "both"):
-                if t.start - trig.end > window or _blocked(ends, trig.end, t.start):
-                    continue
-                if label == "NEG":
-                    t.neg_gap = min(t.neg_gap, t.start - trig.end)
-                if label == "OTHER" and _blocked(own, trig.end, t.start + 1):
-                    continue
-            elif t.end <= trig.start and direction in ("bwd", "both"):
-                if trig.start - t.end > window or _blocked(ends, t.end, trig.start):
-                    continue
-            elif not (label == "OTHER" and trig.start <= t.start and t.end <= trig.end):
-                continue  # (an OTHER trigger also covers the animal inside it: "neighbors dog")
-            if label == "OTHER" and not OWN_OBJECT.isdisjoint(t.words[t.start : t.end]):
-                continue  # "the other dog grabbed him": our pet is the one hurt
-            t.mods.add(label)
-    _negated_ingestion(hits, targets)
-    _blood_in(hits, hard)
-    return doc
-
-
-BLOOD_IN = {"diarrhea": "blood_in_stool", "blood_in_stool": "blood_in_stool",
-            "constipation": "blood_in_stool", "vomiting": "blood_in_vomit",
-            "retching": "blood_in_vomit", "frequent_urination": "blood_in_urine"}  # fmt: skip
-
-
-def _blood_in(hits: list[Hit], stops: list[int]) -> None:
-    """'pooping water and there's a lot of blood in it': blood next to stool is blood in stool."""
-    for h in hits:
-        if h.label != "SYM" or h.code != "bleeding" or "NEG" in h.mods:
-            continue
-        for o in hits:
-            code = BLOOD_IN.get(o.code or "") if o.label == "SYM" else None
-            if code is None or "NEG" in o.mods:
-                continue
-            lo, hi = (o.end, h.start) if o.end <= h.start else (h.end, o.start)
-            if hi - lo <= 10 and not _blocked(stops, lo, hi):
-                h.code = code
-                break
-
-
-def _negated_ingestion(hits: list[Hit], targets: list[Hit]) -> None:
-    """'didn't eat any of the lilies': a negated eating phrase before an agent negates the agent."""
-    for h in hits:
-        if h.label != "SYM" or h.code != "not_eating" or h.text.split()[0] not in NEG_WORDS:
-            continue
-        for t in targets:
-            near = 0 <= t.start - h.end <= 5 and t.clause == h.clause
-            if near and t.label in ("TOXIN", "OBJECT"):
-                t.mods.add("NEG")
-                h.mods.add("DROP")
-
-
-def _attach_quantity(q: Hit, targets: list[Hit], stops: list[int]) -> None:
-    """Give a severity / repetition phrase to the nearest symptom in its clause."""
-    best: Hit | None = None
-    gap = q.rule.window + 1
-    for t in targets:
-        if t.label != "SYM":
-            continue
-        d = q.start - t.end if t.end <= q.start else t.start - q.end
-        if d < 0 or d >= gap:
-            continue
-        lo, hi = (t.end, q.start) if t.end <= q.start else (q.end, t.start)
-        if _blocked(stops, lo, hi):
-            continue
-        best, gap = t, d
-    if best is None:
-        return
-    if q.label == "SEV":
-        best.sev = True
-    elif q.label == "MILD":
-        best.mods.add("MILD")  # "bleeding a little": never the heavy kind
-    elif q.label == "ONCE":
-        best.count = best.count or 1
-    else:
-        best.count = max(best.count or 0, 2)

@@ -11,7 +11,8 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from . import components as _components  # noqa: F401  (registers the pipeline components)
+from . import components as _components  # noqa: F401  (registers nd_lexicon)
+from . import context as _context  # noqa: F401  (registers nd_context)
 from . import tokenizer as _tokenizer  # noqa: F401  (registers the tokenizer)
 from .extract import collect
 from .onset import Onset, OnsetParser

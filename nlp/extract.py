@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc
 
-from .components import Hit, hits_of
+from .hits import Hit, hits_of
 from .tokenizer import span_text, words_of
 from .verdict import Exposure, Symptom
 
@@ -53,7 +53,7 @@ class Findings:
 
 
 def count_near(doc: Doc, hit: Hit) -> int | None:
-    """'8 times', '3x' next to a symptom -> 8, 3."""
+    """'8 times', '3x' next to a symptom -> 8, 3 (and widen the hit's quote to include it)."""
     words = words_of(doc)
     lo, hi = max(hit.start - 6, 0), min(hit.end + 8, len(words) - 1)
     best = None
@@ -64,6 +64,7 @@ def count_near(doc: Doc, hit: Hit) -> int | None:
             t = words[j]
             if t.isdigit():
                 best = max(best or 0, int(t))
+                hit.span = (min(hit.span[0], j), max(hit.span[1], i + 1))
     return best
 
 
@@ -136,16 +137,17 @@ def _code_facts(code: str, hits: list[Hit], out: Findings, old_onset: bool) -> N
         n = max(counts) if counts else None
         if n is not None:
             out.counts[code] = max(n, out.counts.get(code, 0))
+        counted = max(hs, key=lambda h: h.count or 0).quote
         if n is not None and n >= 4:
-            out.add(f"{name}.many", text)
+            out.add(f"{name}.many", counted)
         elif n is not None and n >= 2:
-            out.add(f"{name}.repeated", text)
+            out.add(f"{name}.repeated", counted)
         if resolved and (n is None or n == 1) and code in GI:
             out.add(f"{name}.minor", text)
         for h in hs:
             mild = "MILD" in h.mods
             if h.sev and not mild:
-                out.add(f"{name}.severe", h.text)
+                out.add(f"{name}.severe", h.quote)
             for tag in h.rule.tags:
                 if mild and tag in ("heavy", "severe"):
                     continue

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
-from .components import Hit, hits_of
+from .hits import Hit, hits_of
 from .tokenizer import doc_text, words_of
 from .verdict import Patient
 

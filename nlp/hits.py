@@ -1,0 +1,55 @@
+"""Hits: one matched rule in one doc, with the ConText modifiers that apply to it."""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc
+
+from .lexicon import Rule
+
+if not Doc.has_extension("nd_hits"):
+    Doc.set_extension("nd_hits", getter=lambda doc: doc.user_data.get("nd_hits"))
+
+
+def hits_of(doc: Doc) -> list[Hit]:
+    """The hits the components assigned (doc._.nd_hits, read without the underscore proxy)."""
+    hits: list[Hit] = doc.user_data["nd_hits"]
+    return hits
+
+
+class Hit:
+    """One matched rule in one doc, with the ConText modifiers that apply to it."""
+
+    __slots__ = ("rule", "label", "code", "start", "end", "words", "mods", "sev", "count", "clause",
+                 "neg_gap", "span")  # fmt: skip
+
+    def __init__(self, rule: Rule, start: int, end: int, words: list[str]) -> None:
+        self.rule = rule
+        self.label = rule.label
+        self.code = rule.code
+        self.start = start
+        self.end = end
+        self.words = words
+        self.mods: set[str] = set()
+        self.sev = False
+        self.count: int | None = None
+        self.clause = 0
+        self.neg_gap = 99  # words between this hit and the nearest negation before it
+        self.span = (start, end)  # widened by severity and counts ("throwing up 5 times")
+
+    @property
+    def text(self) -> str:
+        """The caller's (normalised) words."""
+        return " ".join(self.words[self.start : self.end]).replace(" ,", ",")
+
+    @property
+    def quote(self) -> str:
+        """The caller's words including what made it severe or counted."""
+        return " ".join(self.words[self.span[0] : self.span[1]]).replace(" ,", ",")
+
+    def __repr__(self) -> str:
+        return f"Hit({self.rule.id!r}, {self.text!r}, {sorted(self.mods)})"
+
+    @property
+    def asserted(self) -> bool:
+        """Present in the caller's own pet now: not negated, hypothetical, past or another's."""
+        return not (self.mods & {"NEG", "HYPO", "HIST", "OTHER"})
