@@ -68,8 +68,13 @@ class Engine:
 
     def verdict(self, docs: Sequence[Doc], *, now: datetime) -> Verdict:
         """Build the verdict from processed docs."""
-        onset, when = self._onset(docs, now)
-        found = collect(docs, old_onset=onset is not None and onset.hours > 24)
+        onset, latest = self._onset(docs, now)
+        when = onset.text if onset else None
+        # every time said is over a day ago: a resolved seizure, injury or exposure is not acute
+        old = latest is not None and latest > 24
+        found = collect(docs, old_onset=old)
+        if old and found.exposures:
+            found.facts["exposure_old"] = when or ""
         facts = found.facts
         species, breed = species_of(docs)
         patient = patient_of(docs, self.known_words)
@@ -115,13 +120,16 @@ class Engine:
             answered=frozenset(t for t, f in ANSWERS if f in facts),
         )
 
-    def _onset(self, docs: Sequence[Doc], now: datetime) -> tuple[Onset | None, str | None]:
+    def _onset(self, docs: Sequence[Doc], now: datetime) -> tuple[Onset | None, float | None]:
+        """(the start of the problem: the earliest time said, the most recent time said)."""
         best: Onset | None = None
+        latest: float | None = None
         for doc in docs:
             for onset, _rule, _pos in self.onsets.find(doc_text(doc), now, words_of(doc)):
                 if best is None or onset.hours > best.hours:
                     best = onset
-        return best, best.text if best else None
+                latest = onset.hours if latest is None else min(latest, onset.hours)
+        return best, latest
 
 
 INTENTS = ("refill", "results", "billing", "appointment", "message_for_doctor", "other")

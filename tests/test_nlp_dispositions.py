@@ -128,6 +128,22 @@ def test_caller_concern_is_never_routine(text: str, concern: str) -> None:
     assert any(f"[concern.{concern}]" in r for r in v.reasons)
 
 
+@pytest.mark.parametrize(
+    ("text", "disposition"),
+    [
+        ("he ate grapes an hour ago", "emergency"),
+        ("my dog ate chocolate last night", "emergency"),
+        ("he ate grapes 3 days ago and seems totally fine", "urgent"),
+        ("he ate grapes 3 days ago and now he is vomiting", "emergency"),
+        ("he got into the chocolate, the vet already made him vomit, he's fine", "urgent"),
+        ("my dog chewed a lily leaf", "urgent"),  # lilies are a red flag for cats
+        ("my cat chewed a lily leaf", "emergency"),
+    ],
+)
+def test_toxin_age_and_treatment(text: str, disposition: str) -> None:
+    assert run(text).disposition == disposition
+
+
 def test_reasons_quote_the_caller_and_name_the_rule() -> None:
     v = run("my dog ate a whole bar of dark chocolate about an hour ago")
     assert v.reasons == [
