@@ -11,6 +11,14 @@ from .hits import Hit, hits_of
 from .tokenizer import span_text, words_of
 from .verdict import Exposure, Symptom
 
+HEAVY = frozenset({"heavy", "severe"})
+NOT_OURS_NOW = frozenset({"HYPO", "HIST", "OTHER", "DROP"})
+UNSURE = frozenset({"NEG", "HYPO", "HEDGE", "OTHER"})
+AGENTS = frozenset({"TOXIN", "OBJECT"})
+PAST_OR_OTHER = frozenset({"HIST", "OTHER"})
+NEG_HYPO_OTHER = frozenset({"NEG", "HYPO", "OTHER"})
+NEG_OTHER = frozenset({"NEG", "OTHER"})
+SITUATION = frozenset({"CTX", "CONCERN", "INTENT"})
 COUNT_WORDS = frozenset({"times", "time", "x", "episodes", "episode", "bouts", "rounds"})
 GI = frozenset({"vomiting", "diarrhea", "retching", "seizure"})
 PRESENT_VERBS = frozenset({"eat", "eats", "eating", "drinking", "licking", "chewing on"})
@@ -23,7 +31,7 @@ FAMILY = {"bleeding": ("bleeding", "blood_in_stool", "blood_in_vomit", "blood_in
 
 def _strong(h: Hit) -> bool:
     """A mention a later 'no' does not undo: severe, tagged heavy, and not hedged."""
-    return "HEDGE" not in h.mods and (h.sev or bool(h.rule.tags & {"heavy", "severe"}))
+    return "HEDGE" not in h.mods and (h.sev or bool(h.rule.tags & HEAVY))
 
 
 @dataclass(slots=True)
@@ -74,11 +82,19 @@ def collect(docs: Sequence[Doc], old_onset: bool) -> Findings:
     states: dict[str, CodeState] = {}
     for doc in docs:
         hits: list[Hit] = hits_of(doc)
+        agents = negx = False
         for h in hits:
-            if h.label != "SYM":
+            label = h.label
+            if label != "SYM":
+                if label in AGENTS or label == "EXPO":
+                    agents = True
+                elif label == "NEGX":
+                    negx = True
+                elif label in SITUATION:
+                    _situation(h, out)
                 continue
             code = h.code or ""
-            if h.mods & {"HYPO", "HIST", "OTHER", "DROP"}:
+            if h.mods & NOT_OURS_NOW:
                 continue
             st = states.get(code)
             # "eating fine" says no not_eating; "not her usual self" flips it back
@@ -103,9 +119,9 @@ def collect(docs: Sequence[Doc], old_onset: bool) -> Findings:
                 if not st.hits:
                     st.text = h.text
                 st.hits.append(h)
-        _exposures(doc, hits, out)
-        _context(hits, out)
-        if any(h.label == "NEGX" for h in hits):  # "he didn't eat any" undoes an unsure exposure
+        if agents or out.denied:
+            _exposures(doc, hits, out)
+        if negx:  # "he didn't eat any" undoes an unsure exposure
             out.exposures = [e for e in out.exposures if e.agent not in out.hedged]
             for key in ("toxin", "object", "toxin_seen", "object_seen"):
                 if out.facts.get(key) in out.hedged_quotes:
@@ -174,7 +190,7 @@ PRONOUNS = frozenset({"it", "them", "some", "one", "the", "a", "part", "half", "
 
 def _revives(doc: Doc, verb: Hit) -> bool:
     """'he definitely ate some of it': an asserted, pronoun-object ingestion."""
-    if verb.mods & {"NEG", "HYPO", "HEDGE", "OTHER"} or verb.text in PRESENT_VERBS:
+    if verb.mods & UNSURE or verb.text in PRESENT_VERBS:
         return False
     nxt = span_text(doc, verb.end, verb.end + 1)
     return nxt in PRONOUNS or verb.end == len(doc)
@@ -188,7 +204,7 @@ def _exposures(doc: Doc, hits: list[Hit], out: Findings) -> None:
                 agent_hit.mods.discard("NEG")
                 _add_exposure(doc, agent_hit, None, out)
             out.denied.clear()
-        if h.label not in ("TOXIN", "OBJECT") or h.mods & {"HIST", "OTHER"}:
+        if h.label not in AGENTS or h.mods & PAST_OR_OTHER:
             continue
         if "NEG" in h.mods:
             out.denied.append(h)
@@ -228,13 +244,12 @@ def _add_exposure(doc: Doc, h: Hit, verb: Hit | None, out: Findings) -> None:
     out.add(f"{kind}_species:{only}" if only else kind, quote)
 
 
-def _context(hits: list[Hit], out: Findings) -> None:
+def _situation(h: Hit, out: Findings) -> None:
     """Situation, concern and intent facts."""
-    for h in hits:
-        label = h.label
-        if label == "CTX" and not h.mods & {"NEG", "HYPO", "OTHER"}:
-            out.add(h.rule.data["fact"], h.text)
-        elif label == "CONCERN" and not h.mods & {"NEG", "OTHER"}:
-            out.add(f"concern.{h.rule.data['concern']}", h.text)
-        elif label == "INTENT" and not h.mods & {"NEG", "OTHER"}:
-            out.add(f"intent.{h.rule.data['intent']}", h.text)
+    label = h.label
+    if label == "CTX" and not h.mods & NEG_HYPO_OTHER:
+        out.add(h.rule.data["fact"], h.text)
+    elif label == "CONCERN" and not h.mods & NEG_OTHER:
+        out.add(f"concern.{h.rule.data['concern']}", h.text)
+    elif label == "INTENT" and not h.mods & NEG_OTHER:
+        out.add(f"intent.{h.rule.data['intent']}", h.text)
