@@ -89,7 +89,7 @@ def context(doc: Doc) -> Doc:
                 continue  # (an OTHER trigger also covers the animal inside it: "neighbors dog")
             if label == "OTHER" and not OWN_OBJECT.isdisjoint(t.words[t.start : t.end]):
                 continue  # "the other dog grabbed him": our pet is the one hurt
-            t.mods.add(label)
+            t.mark(label)
     _negated_ingestion(hits, targets)
     _blood_in(hits, hard)
     return doc
@@ -123,8 +123,8 @@ def _negated_ingestion(hits: list[Hit], targets: list[Hit]) -> None:
         for t in targets:
             near = 0 <= t.start - h.end <= 5 and t.clause == h.clause
             if near and t.label in ("TOXIN", "OBJECT"):
-                t.mods.add("NEG")
-                h.mods.add("DROP")
+                t.mark("NEG")
+                h.mark("DROP")
 
 
 def _attach_quantity(q: Hit, targets: list[Hit], stops: list[int]) -> None:
@@ -148,7 +148,7 @@ def _attach_quantity(q: Hit, targets: list[Hit], stops: list[int]) -> None:
     if q.label == "SEV":
         best.sev = True
     elif q.label == "MILD":
-        best.mods.add("MILD")  # "bleeding a little": never the heavy kind
+        best.mark("MILD")  # "bleeding a little": never the heavy kind
     elif q.label == "ONCE":
         best.count = best.count or 1
     else:

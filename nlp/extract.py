@@ -201,7 +201,7 @@ def _exposures(doc: Doc, hits: list[Hit], out: Findings) -> None:
     for h in hits:
         if h.label == "EXPO" and out.denied and _revives(doc, h):
             for agent_hit in out.denied:  # "no wait ... he definitely ate some of it"
-                agent_hit.mods.discard("NEG")
+                agent_hit.mods = agent_hit.mods - {"NEG"}
                 _add_exposure(doc, agent_hit, None, out)
             out.denied.clear()
         if h.label not in AGENTS or h.mods & PAST_OR_OTHER:

@@ -16,6 +16,9 @@ def hits_of(doc: Doc) -> list[Hit]:
     return hits
 
 
+NO_MODS: frozenset[str] = frozenset()
+
+
 class Hit:
     """One matched rule in one doc, with the ConText modifiers that apply to it."""
 
@@ -29,7 +32,7 @@ class Hit:
         self.start = start
         self.end = end
         self.words = words
-        self.mods: set[str] = set()
+        self.mods: frozenset[str] = NO_MODS  # replaced, not mutated: most hits never get one
         self.sev = False
         self.count: int | None = None
         self.clause = 0
@@ -40,6 +43,11 @@ class Hit:
     def text(self) -> str:
         """The caller's (normalised) words."""
         return " ".join(self.words[self.start : self.end]).replace(" ,", ",")
+
+    def mark(self, mod: str) -> None:
+        """Add a ConText modifier (NEG, HYPO, HIST, OTHER, RESOLVED ...)."""
+        if mod not in self.mods:
+            self.mods = self.mods | {mod}
 
     @property
     def quote(self) -> str:
