@@ -55,9 +55,10 @@ class Findings:
     denied: list[Hit] = field(default_factory=list)
     hedged_quotes: set[str] = field(default_factory=set)
 
-    def add(self, fact: str, text: str) -> None:
+    def add(self, fact: str, text: str | Hit) -> None:
         """Record a fact, keeping the first words that said it."""
-        self.facts.setdefault(fact, text)
+        if fact not in self.facts:
+            self.facts[fact] = text if isinstance(text, str) else text.text
 
 
 def count_near(doc: Doc, hit: Hit) -> int | None:
@@ -248,8 +249,8 @@ def _situation(h: Hit, out: Findings) -> None:
     """Situation, concern and intent facts."""
     label = h.label
     if label == "CTX" and not h.mods & NEG_HYPO_OTHER:
-        out.add(h.rule.data["fact"], h.text)
+        out.add(h.rule.data["fact"], h)
     elif label == "CONCERN" and not h.mods & NEG_OTHER:
-        out.add(f"concern.{h.rule.data['concern']}", h.text)
+        out.add(f"concern.{h.rule.data['concern']}", h)
     elif label == "INTENT" and not h.mods & NEG_OTHER:
-        out.add(f"intent.{h.rule.data['intent']}", h.text)
+        out.add(f"intent.{h.rule.data['intent']}", h)

@@ -38,8 +38,13 @@ class OnsetParser:
             (r["id"], r["kind"], re.compile(r["regex"]), [frozenset(g) for g in r.get("needs", [])])
             for r in load_jsonl("onset.jsonl")
         ]
-        # Words that anchor a time expression; the regexes only see the text around them.
+        # Words that anchor a time expression; the regexes only see the text around them,
+        # and only the rules anchored by a word in that text are tried.
         self.anchors = frozenset().union(*(needs[-1] for _i, _k, _r, needs in self.rules if needs))
+        self.by_anchor: dict[str, list[int]] = {}
+        for i, (_id, _kind, _rx, needs) in enumerate(self.rules):
+            for word in needs[-1]:
+                self.by_anchor.setdefault(word, []).append(i)
 
     def find(self, text: str, now: datetime, words: list[str]) -> list[tuple[Onset, str, int]]:
         """All onsets in a text with their rule id and character offset (in their snippet)."""
@@ -74,9 +79,16 @@ class OnsetParser:
 
     def _scan(self, text: str, present: set[str], now: datetime, out: list) -> None:
         taken: list[tuple[int, int]] = []
-        for rule_id, kind, rx, needs in self.rules:
-            if needs and (present.isdisjoint(needs[0]) or present.isdisjoint(needs[-1])):
-                continue  # (at most two groups of needed words per rule)
+        by_anchor = self.by_anchor
+        cands: set[int] = set()
+        for word in present:
+            idx = by_anchor.get(word)
+            if idx:
+                cands.update(idx)
+        for i in sorted(cands):
+            rule_id, kind, rx, needs = self.rules[i]
+            if present.isdisjoint(needs[0]):
+                continue  # (at most two groups of needed words per rule; the last one anchors)
             for m in rx.finditer(text):
                 s, e = m.span()
                 if any(s < te and ts < e for ts, te in taken):
