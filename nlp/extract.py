@@ -109,7 +109,9 @@ def collect(docs: Sequence[Doc], old_onset: bool) -> Findings:
                     states[code] = CodeState(h.text, [], h.text)
                 else:
                     st.negated_text = st.negated_text or h.text
-                continue
+                if code != "blood_in_vomit" or healthy:
+                    continue
+                code, st = "vomiting", states.get("vomiting")  # "not vomiting blood": vomiting
             if code in GI:
                 n = count_near(doc, h)
                 if n is not None:
