@@ -34,6 +34,8 @@ def states(v: Verdict) -> dict[str, bool]:
         ("not coughing however she is sneezing a lot", "sneezing", False),
         ("denies nothing, no limping, no swelling, no diarrhea whatsoever", "swelling", True),
         ("NO VOMITING", "vomiting", True),
+        ("there is no blood in the vomit", "blood_in_vomit", True),
+        ("there is no blood in the vomit", "vomiting", False),
         # unpunctuated speech: a new subject ends the negation
         ("no vomiting he is bleeding from his leg", "bleeding", False),
         ("no vomiting he is bleeding from his leg", "vomiting", True),
