@@ -81,10 +81,8 @@ class OnsetParser:
         taken: list[tuple[int, int]] = []
         by_anchor = self.by_anchor
         cands: set[int] = set()
-        for word in present:
-            idx = by_anchor.get(word)
-            if idx:
-                cands.update(idx)
+        for word in present & self.anchors:
+            cands.update(by_anchor[word])
         for i in sorted(cands):
             rule_id, kind, rx, needs = self.rules[i]
             if present.isdisjoint(needs[0]):
