@@ -129,7 +129,7 @@ def run_pass(texts: list[str], now: datetime) -> tuple[float, list[float]]:
 
 @click.command("nlp")
 @click.option("-n", "count", default=5000, show_default=True, help="Utterances per pass.")
-@click.option("--passes", default=3, show_default=True, help="Passes; the best one is reported.")
+@click.option("--passes", default=5, show_default=True, help="Passes; the best one is reported.")
 @click.option("--load-runs", default=3, show_default=True, help="Fresh processes for load time.")
 def nlp_bench(count: int, passes: int, load_runs: int) -> None:
     """Triage engine: utterances/s on one core, p50/p99 per utterance, pipeline load time."""
