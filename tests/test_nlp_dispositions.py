@@ -107,6 +107,9 @@ def test_urgent(text: str) -> None:
         "my dog has a little lump on his back, no change",
         "he scraped his nose, it bled a little but it stopped right away",
         "her breath really stinks",
+        "can you cut his nails next week",
+        "hes fit and healthy, just needs his booster",
+        "what temperature should i keep the room for my kitten",
     ],
 )
 def test_routine(text: str) -> None:
