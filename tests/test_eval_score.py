@@ -150,7 +150,7 @@ def test_eval_set_coverage() -> None:
     rows = load_rows(EVAL_SET)
     assert len(rows) >= 300, f"only {len(rows)} vignettes, need >= 300"
     problems: list[str] = []
-    ids: Counter[str] = Counter(r.get("id") for r in rows)
+    ids: Counter[str] = Counter(str(r.get("id")) for r in rows)
     problems += [f"duplicate id {i}" for i, c in ids.items() if c > 1]
     per_code: Counter[str] = Counter()
     for r in rows:
