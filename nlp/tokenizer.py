@@ -16,6 +16,7 @@ from spacy.vocab import Vocab
 PATTERNS = Path(__file__).parent / "patterns"
 _TOKEN_RE = re.compile(r"\d+(?:[.:]\d+)?|[a-z]+(?:'[a-z]+)*|[.,!?;]")
 _NO_SPACE_BEFORE = frozenset(".,!?;")
+MAX_WORD = 30
 _TENS = frozenset({"20", "30", "40", "50", "60", "70", "80", "90"})
 _UNITS = frozenset("123456789")
 
@@ -100,6 +101,8 @@ class Normaliser:
 
     def word(self, w: str, *, fuzzy: bool = True) -> tuple[str, ...]:
         """Canonical form(s) of one lowercase word; () drops it."""
+        if len(w) > MAX_WORD:  # noise ("aaaa...", "1111..."): keep lookups and typo fixes cheap
+            return (w[:MAX_WORD],)
         if "'" in w:
             joined = w.replace("'", "")
             if w.endswith("'s") and joined not in self.words:
