@@ -34,6 +34,8 @@ class LexiconMatcher:
             self.rules[key] = rule
             self.priority[key] = 0 if rule.label in FIRST else 1
             seqs = {tuple(s) for p in phrases for s in expand(p, norm)}
+            if rule.label in PLURALS:  # "my 2 yorkies", "both shih tzus": plural breed words
+                seqs |= {s[:-1] + (w,) for s in list(seqs) for w in _plurals(s[-1])}
             # ORTH hashes, as spaCy's own matcher unpickling passes them: no Doc per phrase.
             hashes: list = [tuple(strings.add(w) for w in s) for s in seqs]
             self.matcher.add(rule.id, hashes)
@@ -113,5 +115,17 @@ def make_lexicon(nlp: Language, name: str) -> LexiconMatcher:
 
 
 ONES = b"\x01" * 256
+PLURALS = frozenset({"BREED", "SPECIES"})
+
+
+def _plurals(word: str) -> tuple[str, ...]:
+    """Plural spellings of a breed or species word (possessive apostrophes are already gone)."""
+    if not word.isalpha() or len(word) < 3:
+        return ()
+    if word.endswith("y") and word[-2] not in "aeiou":
+        return (word + "s", word[:-1] + "ies")
+    return (word + "s", word + "es")
+
+
 # Among equally long overlapping phrases, what the caller describes wins over modifiers.
 FIRST = frozenset({"SYM", "TOXIN", "OBJECT", "BREED", "SPECIES", "CONCERN"})

@@ -19,6 +19,10 @@ MODIFIERS = frozenset(
 SUBJ_WORDS = load_words("SUBJ")
 OWN_OBJECT = frozenset({"him", "her", "mine", "my", "our"})
 OWN_WORDS = frozenset({"he", "she", "hes", "shes", "him", "her", "it"})
+PEOPLE = frozenset({"daughter", "son", "husband", "wife", "kid", "kids", "boyfriend", "girlfriend",
+                    "partner", "sister", "brother", "mom", "dad", "grandma", "grandpa", "friend",
+                    "neighbor", "neighbors", "roommate", "person", "someone",
+                    "somebody"})  # fmt: skip
 NEG_WORDS = frozenset({"didnt", "hasnt", "wont", "not", "doesnt", "isnt", "never", "havent"})
 
 
@@ -89,6 +93,8 @@ def context(doc: Doc) -> Doc:
                 continue  # (an OTHER trigger also covers the animal inside it: "neighbors dog")
             if label == "OTHER" and not OWN_OBJECT.isdisjoint(t.words[t.start : t.end]):
                 continue  # "the other dog grabbed him": our pet is the one hurt
+            if label == "OTHER" and "trauma" in t.rule.tags and trig.words[trig.end - 1] in PEOPLE:
+                continue  # "my son closed the door on him": a person did it, our pet is hurt
             t.mark(label)
     _negated_ingestion(hits, targets)
     _blood_in(hits, hard)

@@ -6,9 +6,15 @@ from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
-from .tokenizer import Normaliser, load_jsonl
+from .tokenizer import PATTERNS, Normaliser, load_jsonl
 
-FILES = ("symptoms.jsonl", "context.jsonl", "exposures.jsonl", "patient.jsonl", "situation.jsonl")
+BASE_FILES = ("symptoms.jsonl", "context.jsonl", "exposures.jsonl", "patient.jsonl",
+              "situation.jsonl")  # fmt: skip
+# Concept-class vocabularies (crush, weapons, antifreeze, heat sources ...): phrase rows and
+# co-occurrence rows ("head"/"with") in one file per concept family.
+CONCEPTS = tuple(sorted(p.name for p in PATTERNS.glob("concepts_*.jsonl")))
+FILES = BASE_FILES + CONCEPTS
+COMBO_FILES = ("combos.jsonl", *CONCEPTS)
 # Spans of one layer may not overlap (the longest wins); different layers are independent.
 LAYER = {
     "SPECIES": 1,
@@ -82,7 +88,7 @@ def load_rules() -> list[tuple[Rule, list[str]]]:
     for name in FILES:
         for row in load_jsonl(name):
             if "phrases" not in row:
-                continue  # a word list (e.g. SUBJ), read by the component itself
+                continue  # a word list (SUBJ), or a co-occurrence row of a concept file
             label = row.get("label", "SYM")
             rule = Rule(
                 id=row["id"],
@@ -95,11 +101,16 @@ def load_rules() -> list[tuple[Rule, list[str]]]:
                 data={k: v for k, v in row.items() if k not in {"id", "label", "phrases"}},
             )
             out.append((rule, list(row["phrases"])))
-    for row in load_jsonl("combos.jsonl"):
+    for row in _combo_rows():
         for role in ("head", "with"):
             part = Rule(id=f"{row['id']}#{role}", label="PART", layer=-1, data={"combo": row["id"]})
             out.append((part, list(row[role])))
     return out
+
+
+def _combo_rows() -> list[dict[str, Any]]:
+    """Co-occurrence rows of combos.jsonl and the concept files."""
+    return [row for name in COMBO_FILES for row in load_jsonl(name) if "head" in row]
 
 
 def load_words(label: str) -> frozenset[str]:
@@ -114,7 +125,7 @@ def load_words(label: str) -> frozenset[str]:
 def load_combos() -> dict[str, Rule]:
     """Co-occurrence rules (patterns/combos.jsonl), keyed by id."""
     combos = {}
-    for row in load_jsonl("combos.jsonl"):
+    for row in _combo_rows():
         label = row.get("label", "SYM")
         combos[row["id"]] = Rule(
             id=row["id"],

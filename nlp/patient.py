@@ -77,8 +77,13 @@ def species_of(docs: Sequence[Doc]) -> tuple[str | None, str | None]:
     breed: str | None = None
     species: str | None = None
     for doc in docs:
-        for h in hits_of(doc):
+        hits = hits_of(doc)
+        # "the flea drops for the dog on my cat": the animal a product is for is not the patient
+        products = [(h.start, h.end) for h in hits if h.label == "TOXIN"]
+        for h in hits:
             if h.label not in ("SPECIES", "BREED"):
+                continue
+            if any(a <= h.start and h.end <= b for a, b in products):
                 continue
             sp = h.rule.data.get("species")
             first_any = first_any or sp
