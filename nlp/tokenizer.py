@@ -86,6 +86,15 @@ class Normaliser:
         self.known: set[str] = set()
         for row in load_jsonl("normalize.jsonl"):
             self.known.update(row.get("keep", []))
+        # Multi-word rewrites (normalize_phrases.jsonl), keyed by their first word.
+        self.phrases: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        for row in load_jsonl("normalize_phrases.jsonl"):
+            to = tuple(row["to"].split())
+            for src in row["from"]:
+                seq = tuple(src.split())
+                self.phrases.setdefault(seq[0], []).append((seq, to))
+        for alts in self.phrases.values():
+            alts.sort(key=lambda a: -len(a[0]))
 
     def add_vocabulary(self, words: Iterable[str], forms: Iterable[str] = ()) -> None:
         """Register known words (len >= 6) so one-edit typos of them are corrected."""
@@ -137,8 +146,25 @@ class Normaliser:
         memo = self.memo
         got = [memo.get(w) or self._remember(w) for w in _TOKEN_RE.findall(t)]
         out = list(chain.from_iterable(got))
+        if not self.phrases.keys().isdisjoint(out):
+            out = self._rewrite(out)
         if not _TENS.isdisjoint(out):
             out = _merge_tens(out)
+        return out
+
+    def _rewrite(self, words: list[str]) -> list[str]:
+        """Apply the multi-word rewrites ("doesnt seem to be able to" -> "cant"), longest first."""
+        out: list[str] = []
+        i, n = 0, len(words)
+        while i < n:
+            for seq, to in self.phrases.get(words[i], ()):
+                if tuple(words[i : i + len(seq)]) == seq:
+                    out.extend(to)
+                    i += len(seq)
+                    break
+            else:
+                out.append(words[i])
+                i += 1
         return out
 
     def _remember(self, w: str) -> tuple[str, ...]:
