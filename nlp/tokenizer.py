@@ -93,8 +93,8 @@ class Normaliser:
             for src in row["from"]:
                 seq = tuple(src.split())
                 self.phrases.setdefault(seq[0], []).append((seq, to))
-        for alts in self.phrases.values():
-            alts.sort(key=lambda a: -len(a[0]))
+        for rewrites in self.phrases.values():
+            rewrites.sort(key=lambda a: -len(a[0]))
 
     def add_vocabulary(self, words: Iterable[str], forms: Iterable[str] = ()) -> None:
         """Register known words (len >= 6) so one-edit typos of them are corrected."""
