@@ -98,7 +98,42 @@ def context(doc: Doc) -> Doc:
             t.mark(label)
     _negated_ingestion(hits, targets)
     _blood_in(hits, hard)
+    if any(h.label == "RECUR" for h in hits):
+        _recurrence(doc, hits, words)
     return doc
+
+
+EPISODIC = frozenset({"seizure", "collapse", "vomiting", "diarrhea", "retching", "bleeding",
+                      "tremors", "blood_in_vomit", "blood_in_stool"})  # fmt: skip
+STRUCK = frozenset({"HIST", "RESOLVED", "NEG", "HYPO"})
+NOT_NOW = NEG_WORDS | {"no", "if", "might", "may", "could", "would", "in case", "prevent", "avoid"}
+
+
+def _recurrence(doc: Doc, hits: list[Hit], words: list[str]) -> None:
+    """'a seizure two years ago ... but tonight two in a row': a re-occurrence in a later clause
+    asserts the last named episodic sign again, now (with its count)."""
+    new: list[Hit] = []
+    for r in hits:
+        if r.label != "RECUR":
+            continue
+        last = None
+        for h in hits:
+            if h.label == "SYM" and h.end <= r.start and (h.code or "") in EPISODIC:
+                last = h
+        if last is None or not (last.mods & STRUCK) or last.clause >= r.clause:
+            continue  # nothing to refer to, or the sign is already asserted in this clause
+        before = words[max(r.start - 4, 0) : r.start]
+        if not NOT_NOW.isdisjoint(before):
+            continue  # "hasn't had another one since", "if he has another one"
+        again = Hit(last.rule, r.start, r.end, words)
+        again.span = (max(r.start - 2, 0), r.end)
+        again.clause = r.clause
+        n = [int(w) for w in words[max(r.start - 2, 0) : r.start] if w.isdigit()]
+        again.count = max(n) if n else 2
+        new.append(again)
+    if new:
+        hits.extend(new)
+        hits.sort(key=lambda h: h.start)
 
 
 BLOOD_IN = {"diarrhea": "blood_in_stool", "blood_in_stool": "blood_in_stool",
