@@ -6,7 +6,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .hits import Hit, hits_of
-from .lexicon import load_words
+from .lexicon import Rule, load_words
 from .scope import blocked
 from .tokenizer import words_of
 
@@ -100,11 +100,45 @@ def context(doc: Doc) -> Doc:
     _blood_in(hits, hard)
     if any(h.label == "RECUR" for h in hits):
         _recurrence(doc, hits, words)
+    _nothing_out(hits, words)
     return doc
+
+
+# "nothing comes out" belongs to the nearest verb before it: pee, puke or poop.
+OUT_CONTEXT = {
+    **dict.fromkeys(("pee", "peeing", "pees", "peed", "urinate", "urinating", "urine", "litter",
+                     "box", "tray", "wee", "piddle", "leg"), "urine"),
+    **dict.fromkeys(("vomit", "vomiting", "vomits", "vomited", "puke", "puking", "puked", "barf",
+                     "barfing", "throw", "throwing", "threw", "heave", "heaving", "heaves", "retch",
+                     "retching", "gag", "gagging", "upchuck", "hurl", "hurling", "sick"), "vomit"),
+    **dict.fromkeys(("poop", "pooping", "poo", "pooped", "defecate", "stool", "bm"), "stool"),
+}  # fmt: skip
+NOTHING_UP = Rule(id="concept.nothing_comes_up", label="SYM", code="retching",
+                  tags=frozenset({"unproductive"}))  # fmt: skip
+NOTHING_STOOL = Rule(id="concept.nothing_from_stool", label="SYM", code="constipation")
+
+
+def _nothing_out(hits: list[Hit], words: list[str]) -> None:
+    """'trying to puke but nothing comes out' is unproductive retching, not a blocked bladder."""
+    for h in hits:
+        if h.label != "SYM" or h.code != "unable_to_urinate" or "nothing" not in h.text.split():
+            continue
+        if not set(words[h.start : h.end]).isdisjoint(URINE_WORDS):
+            continue  # the phrase itself names the urine
+        near = None
+        for i in range(h.start - 1, max(h.start - 12, -1), -1):
+            near = OUT_CONTEXT.get(words[i])
+            if near is not None:
+                break
+        if near == "vomit":
+            h.rule, h.code = NOTHING_UP, NOTHING_UP.code
+        elif near == "stool":
+            h.rule, h.code = NOTHING_STOOL, NOTHING_STOOL.code
 
 
 EPISODIC = frozenset({"seizure", "collapse", "vomiting", "diarrhea", "retching", "bleeding",
                       "tremors", "blood_in_vomit", "blood_in_stool"})  # fmt: skip
+URINE_WORDS = frozenset({"pee", "urine", "urinate", "litter", "wee"})
 STRUCK = frozenset({"HIST", "RESOLVED", "NEG", "HYPO"})
 NOT_NOW = NEG_WORDS | {"no", "if", "might", "may", "could", "would", "in case", "prevent", "avoid"}
 
