@@ -179,7 +179,11 @@ def _verb_near(hits: list[Hit], h: Hit) -> Hit | None:
     """The exposure verb ('ate', 'got into') before (or just after) an agent, same clause."""
     best = None
     for v in hits:
-        if v.label != "EXPO" or v.clause != h.clause:
+        if v.label != "EXPO":
+            continue
+        if "implied" in v.rule.tags and v.start >= h.end and v.start - h.end <= 12:
+            return best or v  # "the string ... a bunch of it is gone": swallowed, implied
+        if v.clause != h.clause:
             continue
         before = v.end <= h.start and h.start - v.end <= 7
         after = v.start >= h.end and v.start - h.end <= 4 and best is None
