@@ -44,6 +44,7 @@ class Settings:
     sms_thread_hours: int = 4  # an SMS after this much quiet starts a new thread (contact)
     sms_rate_limit: int = 10  # messages per caller+clinic per 10 min answered; more: stored only
     sms_replies_per_day: int = 30  # SMS pumping guard: replies per caller+clinic per 24 h
+    sms_clinic_replies_per_hour: int = 500  # SMS pumping guard: replies per clinic number per hour
     queue_name: str = "nightdesk"
     dev: bool = True
     extra: dict[str, str] = field(default_factory=dict)
@@ -109,6 +110,7 @@ class Settings:
             sms_thread_hours=_int(env, "SMS_THREAD_HOURS", 4),
             sms_rate_limit=_int(env, "SMS_RATE_LIMIT", 10),
             sms_replies_per_day=_int(env, "SMS_REPLIES_PER_DAY", 30),
+            sms_clinic_replies_per_hour=_int(env, "SMS_CLINIC_REPLIES_PER_HOUR", 500),
             queue_name=env.get("NIGHTDESK_QUEUE", "nightdesk"),
             dev=dev,
         )

@@ -70,7 +70,13 @@ class BoundedEngine:
 
 def guard_for(svc: Services) -> SmsGuard:
     s = svc.settings
-    return SmsGuard(svc.redis, s.sms_thread_hours * 3600, s.sms_rate_limit, s.sms_replies_per_day)
+    return SmsGuard(
+        svc.redis,
+        s.sms_thread_hours * 3600,
+        s.sms_rate_limit,
+        s.sms_replies_per_day,
+        s.sms_clinic_replies_per_hour,
+    )
 
 
 def _text(key: str, params: dict[str, Any], language: str) -> str:

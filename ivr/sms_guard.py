@@ -24,6 +24,7 @@ class SmsGuard:
     thread_seconds: int
     rate_limit: int
     replies_per_day: int
+    clinic_replies_per_hour: int = 500
 
     def thread(self, clinic: str, caller: str, message_sid: str, now: float) -> str:
         """The open thread of this owner with this clinic, or a new one after a quiet window.
@@ -56,9 +57,10 @@ class SmsGuard:
         return bool(self.redis.exists(f"nd:sms:er:{thread_id}"))
 
     def reply_allowed(self, clinic: str, caller: str) -> bool:
-        """Spend one reply of the owner's daily budget (SMS pumping guard); False when spent."""
-        key = f"nd:sms:out:{clinic}:{caller}"
-        return self._count(key, REPLY_WINDOW) <= self.replies_per_day
+        """Spend one reply of the owner's daily budget and of the clinic's hourly budget
+        (SMS pumping guards: one number, or many numbers at once); False when either is spent."""
+        own = self._count(f"nd:sms:out:{clinic}:{caller}", REPLY_WINDOW) <= self.replies_per_day
+        return own and self._count(f"nd:sms:out:{clinic}", 3600) <= self.clinic_replies_per_hour
 
     def _count(self, key: str, window: int) -> int:
         """A fixed-window counter (EXPIRE NX needs Redis 7; the embedded server is 6.2)."""

@@ -54,6 +54,17 @@ def test_replies_per_owner_are_capped(app: Flask, phone: Phone, services: Servic
     assert got[3] == []
 
 
+def test_replies_per_clinic_are_capped_across_owners(
+    app: Flask, signed_post: Callable[..., Any], services: Services
+) -> None:
+    """Many numbers at once (SMS pumping) spend the clinic's hourly budget, not only their own."""
+    app.config["NIGHTDESK_CLOCK"] = lambda: NIGHT
+    services.settings = replace(services.settings, sms_clinic_replies_per_hour=3)
+    owners = [Phone(signed_post, caller=f"+1555555{1000 + i}") for i in range(5)]
+    got = [p.text("hi my cat sneezes a bit") for p in owners]
+    assert [bool(g) for g in got] == [True, True, True, False, False]
+
+
 @pytest.mark.parametrize(
     ("caller", "ok"),
     [
