@@ -41,6 +41,7 @@ class Settings:
     twilio_api_base: str | None = None  # override of https://api.twilio.com (tests, proxies)
     twilio_timeout: float = 10.0
     conversation_ttl: int = 24 * 3600
+    claim_minutes: int = 15  # a CSR's claim on a ticket lapses after this long
     sms_thread_hours: int = 4  # an SMS after this much quiet starts a new thread (contact)
     sms_rate_limit: int = 10  # messages per caller+clinic per 10 min answered; more: stored only
     sms_replies_per_day: int = 30  # SMS pumping guard: replies per caller+clinic per 24 h
@@ -107,6 +108,7 @@ class Settings:
             twilio_api_base=env.get("TWILIO_API_BASE") or None,
             twilio_timeout=twilio_timeout,
             conversation_ttl=_int(env, "CONVERSATION_TTL", 24 * 3600),
+            claim_minutes=_int(env, "CLAIM_MINUTES", 15),
             sms_thread_hours=_int(env, "SMS_THREAD_HOURS", 4),
             sms_rate_limit=_int(env, "SMS_RATE_LIMIT", 10),
             sms_replies_per_day=_int(env, "SMS_REPLIES_PER_DAY", 30),

@@ -82,7 +82,9 @@ def init_app(app: Flask) -> None:
 
     csrf.init_app(app)
     login_manager.init_app(app)
-    app.config.setdefault("NIGHTDESK_CLAIM_MINUTES", 15)
+    app.config.setdefault(
+        "NIGHTDESK_CLAIM_MINUTES", app.extensions["nightdesk"].settings.claim_minutes
+    )
     app.register_blueprint(bp)
 
 
