@@ -19,6 +19,8 @@ _NO_SPACE_BEFORE = frozenset(".,!?;")
 MAX_WORD = 30
 _TENS = frozenset({"20", "30", "40", "50", "60", "70", "80", "90"})
 _UNITS = frozenset("123456789")
+COMMON = frozenset({"wont", "can", "cant", "hasnt", "really", "not", "to", "a", "is", "be", "been",
+                    "no", "the", "his", "her", "it", "he", "she", "even", "quite"})  # fmt: skip
 
 
 def _merge_tens(words: list[str]) -> list[str]:
@@ -88,11 +90,14 @@ class Normaliser:
             self.known.update(row.get("keep", []))
         # Multi-word rewrites (normalize_phrases.jsonl), keyed by their first word.
         self.phrases: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        self.anchors: set[str] = set()
         for row in load_jsonl("normalize_phrases.jsonl"):
             to = tuple(row["to"].split())
             for src in row["from"]:
                 seq = tuple(src.split())
                 self.phrases.setdefault(seq[0], []).append((seq, to))
+                rare = [w for w in seq if w not in COMMON] or list(seq)
+                self.anchors.add(max(rare, key=len))  # a rare word of it: the cheap precheck
         for rewrites in self.phrases.values():
             rewrites.sort(key=lambda a: -len(a[0]))
 
@@ -146,7 +151,7 @@ class Normaliser:
         memo = self.memo
         got = [memo.get(w) or self._remember(w) for w in _TOKEN_RE.findall(t)]
         out = list(chain.from_iterable(got))
-        if not self.phrases.keys().isdisjoint(out):
+        if not self.anchors.isdisjoint(out):
             out = self._rewrite(out)
         if not _TENS.isdisjoint(out):
             out = _merge_tens(out)
