@@ -262,3 +262,18 @@ def test_interjection_no(text: str, flag: str) -> None:
 def test_general_rechecks(text: str, level: str) -> None:
     v = run(text)
     assert v.disposition == level, (text, v.reasons)
+
+
+# --- the concept vocabularies must not over-triage everyday words --------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he is a gun dog, need his vaccines",
+        "we closed the door on the puppy crate for the night, he is crying, is that normal",
+        "she loves the sunroom, can i book her nail trim",
+        "what if he ever gets into antifreeze",
+        "there is a burr stuck in her fur, can i book a groom",
+    ],
+)
+def test_concepts_do_not_over_triage(text: str) -> None:
+    assert run(text).disposition != "emergency", (text, run(text).reasons)
