@@ -217,12 +217,24 @@ def _exposures(doc: Doc, hits: list[Hit], out: Findings) -> None:
             out.denied.append(h)
             continue
         verb = _verb_near(hits, h)
-        past = verb is not None and verb.text not in PRESENT_VERBS
+        past = verb is not None and not _present(verb.text)
         if "HYPO" in h.mods and not past:
             continue
         if verb is None and (h.label == "OBJECT" or h.rule.data.get("needs_verb")):
             continue
         _add_exposure(doc, h, verb, out)
+
+
+BASE_VERBS = frozenset({"eat", "drink", "get", "swallow", "lick", "chew", "take", "find", "have"})
+
+
+def _present(verb: str) -> bool:
+    """'gets into', 'eats', 'eating', 'eat': not (yet) a past ingestion."""
+    first = verb.split()[0]
+    if first in ("has", "had", "was"):
+        return False  # "has eaten": a perfect, it happened
+    return (verb in PRESENT_VERBS or first in BASE_VERBS or first.endswith("ing")
+            or (first.endswith("s") and not first.endswith("ss")))  # fmt: skip
 
 
 def _add_exposure(doc: Doc, h: Hit, verb: Hit | None, out: Findings) -> None:

@@ -277,3 +277,16 @@ def test_general_rechecks(text: str, level: str) -> None:
 )
 def test_concepts_do_not_over_triage(text: str) -> None:
     assert run(text).disposition != "emergency", (text, run(text).reasons)
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("what if she gets into the rat poison", "routine"),
+        ("is it bad if he eats grapes", "routine"),
+        ("he has eaten half a bar of dark chocolate", "emergency"),
+        ("she ate a grape, is that bad", "emergency"),
+    ],
+)
+def test_exposure_tense(text: str, level: str) -> None:
+    assert run(text).disposition == level, (text, run(text).reasons)
