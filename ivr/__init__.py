@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 
@@ -21,8 +22,14 @@ BLUEPRINT_MODULES = [
 ]
 
 
-def create_app(services: Services | None = None, *, test_config: dict | None = None) -> Flask:
-    """Build the app around a Services container (built from the environment when omitted)."""
+def create_app(
+    services: Services | None = None, *, test_config: dict | None = None, warm: bool = False
+) -> Flask:
+    """Build the app around a Services container (built from the environment when omitted).
+
+    `warm=True` (gunicorn.conf.py, with preload) loads the triage engine now, in the master,
+    so forked workers share it and no caller waits for spaCy on a worker's first call.
+    """
     if services is None:
         from config.settings import Settings
         from nightdesk.services import build_services
@@ -51,6 +58,10 @@ def create_app(services: Services | None = None, *, test_config: dict | None = N
         if hasattr(module, "init_app"):
             module.init_app(app)
         app.register_blueprint(module.bp)
+    if warm:
+        services.triage  # noqa: B018 - load spaCy before gunicorn forks its workers
+        gc.collect()
+        gc.freeze()
     return app
 
 

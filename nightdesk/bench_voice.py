@@ -42,11 +42,7 @@ SCRIPT = [
     "no surgery",
     "1",
 ]
-# `python -m workers` with the job modules imported before forking: each job's fork-child
-# would otherwise import them again (~0.3 s a job).
-PRELOADED_WORKER = (
-    "import workers.messages, workers.tickets; from workers.__main__ import main; main()"
-)
+GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 BARE_TWIML = (
     '<?xml version="1.0" encoding="UTF-8"?><Response><Gather action="/voice/turn/1" '
     'input="speech dtmf" method="POST" speechTimeout="auto"><Say>Tell me more.</Say>'
@@ -70,13 +66,12 @@ def bare_app() -> object:
 
 
 def nightdesk_app() -> object:
-    """The real app, engine preloaded (gunicorn --preload loads it once, before forking)."""
+    """The real app as gunicorn.conf.py builds it (engine preloaded), on a fixed night clock."""
     from datetime import UTC, datetime
 
     from ivr import create_app
 
-    app = create_app()
-    app.extensions["nightdesk"].triage  # noqa: B018 - load spaCy before forking
+    app = create_app(warm=True)
     night = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)  # a Monday night in the example clinic
     app.config["NIGHTDESK_CLOCK"] = lambda: night
     return app
@@ -96,19 +91,16 @@ def _gunicorn(
         sys.executable,
         "-m",
         "gunicorn",
-        "--preload",
+        "--config",
+        str(GUNICORN_CONF),  # the production settings, for both servers
         "--workers",
         str(workers),
         "--threads",
         str(threads),
         "--bind",
         f"127.0.0.1:{port}",
-        "--timeout",
-        "20",
         "--log-level",
         "warning",
-        "--keep-alive",
-        "30",
         target,
     ]
     proc = subprocess.Popen(cmd, env=env)
@@ -214,7 +206,9 @@ def _line(name: str, d: Driver, wall: float) -> tuple[str, float]:
     ), rps
 
 
-def _drain(redis: object, timeout: float = 300.0) -> tuple[int, float]:
+def _drain(
+    redis: object, worker: subprocess.Popen[bytes], timeout: float = 300.0
+) -> tuple[int, float]:
     """Wait for the worker to finish the queued jobs: (jobs seen, seconds)."""
     from rq import Queue
 
@@ -224,6 +218,8 @@ def _drain(redis: object, timeout: float = 300.0) -> tuple[int, float]:
     while time.perf_counter() - t0 < timeout:
         if queue.count == 0 and queue.started_job_registry.count == 0:
             break
+        if worker.poll() is not None:
+            raise RuntimeError(f"the RQ worker exited ({worker.returncode}); see its log")
         time.sleep(0.05)
     return jobs, time.perf_counter() - t0
 
@@ -289,7 +285,7 @@ def voice(
     def start_worker() -> None:
         procs.append(
             subprocess.Popen(
-                [sys.executable, "-c", PRELOADED_WORKER],
+                [sys.executable, "-m", "workers"],  # exactly the Procfile's worker
                 env=env,
                 stdout=worker_log,
                 stderr=subprocess.STDOUT,
@@ -300,7 +296,7 @@ def voice(
         start_worker()
     out: list[str] = [
         f"nightdesk bench voice: {calls} scripted calls per server ({len(SCRIPT)} answers + "
-        f"start + status), {concurrency} connections, gunicorn --preload {workers} workers "
+        f"start + status), {concurrency} connections, gunicorn.conf.py with {workers} workers "
         f"x {threads} threads, {os.cpu_count()} CPUs, loopback, RQ worker "
         f"{'running during' if worker_during_load else 'started after'} the load"
     ]
@@ -328,7 +324,7 @@ def voice(
             )
             if not procs:
                 start_worker()
-            jobs, secs = _drain(redis)
+            jobs, secs = _drain(redis, procs[0])
             out.append(f"worker backlog after the load: {jobs} jobs, drained in {secs:.1f} s")
             lat = _hangup_latency(db_path, port, hangups)
             out.append(
