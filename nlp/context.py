@@ -96,6 +96,8 @@ def context(doc: Doc) -> Doc:
             if label == "OTHER" and "trauma" in t.rule.tags and trig.words[trig.end - 1] in PEOPLE:
                 continue  # "my son closed the door on him": a person did it, our pet is hurt
             t.mark(label)
+            if label == "HYPO" and data.get("strong"):
+                t.mark("HYPOX")  # "hypothetically ...": hypothetical whatever the verb tense
     _negated_ingestion(hits, targets)
     _blood_in(hits, hard)
     if any(h.label == "RECUR" for h in hits):

@@ -91,7 +91,9 @@ class Engine:
         said = any(len(d) for d in docs)
         if not said:
             facts["unclear"] = "(nothing)"  # silence or noise: never left at routine
-        elif "unclear" in facts and (found.symptoms or any(k.startswith("intent.") for k in facts)):
+        elif not found.symptoms and not found.exposures and _stammered(docs):
+            facts.setdefault("unclear", " / ".join(doc_text(d) for d in docs))
+        if "unclear" in facts and (found.symptoms or any(k.startswith("intent.") for k in facts)):
             del facts["unclear"]  # "the line is bad" said next to a clear request
         level, red_flags, reasons = decide(self.rules, facts)
         concern = [k.split(".", 1)[1] for k in facts if k.startswith("concern.")]
@@ -130,6 +132,13 @@ class Engine:
                     best = onset
                 latest = onset.hours if latest is None else min(latest, onset.hours)
         return best, latest
+
+
+def _stammered(docs: Sequence[Doc]) -> bool:
+    """Broken-off speech ('its the the / she she'): a stammered word and little else said."""
+    words = [w for d in docs for w in words_of(d)]
+    repeats = sum(a == b and a.isalpha() for a, b in zip(words, words[1:], strict=False))
+    return repeats >= 1 and len(words) <= 24
 
 
 INTENTS = ("refill", "results", "billing", "appointment", "message_for_doctor", "other")

@@ -84,6 +84,7 @@ def collect(docs: Sequence[Doc], old_onset: bool) -> Findings:
     for doc in docs:
         hits: list[Hit] = hits_of(doc)
         agents = negx = False
+        sym_end = -1  # where the last symptom ended: "no diarrhea hes eating" is two clauses
         for h in hits:
             label = h.label
             if label != "SYM":
@@ -99,12 +100,17 @@ def collect(docs: Sequence[Doc], old_onset: bool) -> Findings:
                 continue
             st = states.get(code)
             # "eating fine" says no not_eating; "not her usual self" flips it back
-            healthy = h.rule.data.get("negated") and not ("NEG" in h.mods and h.neg_gap <= 1)
+            flipped = "NEG" in h.mods and h.neg_gap <= 1 and sym_end != h.start
+            sym_end = h.end
+            healthy = h.rule.data.get("negated") and not flipped
             if healthy or ("NEG" in h.mods and not h.rule.data.get("negated")):
+                rid = h.rule.id
                 for fam in FAMILY.get(code, (code,)):
                     other = states.get(fam)
                     if other is not None:  # a later "no" corrects earlier, milder mentions
-                        other.hits = [x for x in other.hits if _strong(x)]
+                        # ... of the same words ("not a hairball" does not undo "hacking")
+                        other.hits = [x for x in other.hits if _strong(x) or x.rule.id != rid
+                                      and fam == code and not healthy]  # fmt: skip
                 if st is None:
                     states[code] = CodeState(h.text, [], h.text)
                 else:
@@ -218,7 +224,7 @@ def _exposures(doc: Doc, hits: list[Hit], out: Findings) -> None:
             continue
         verb = _verb_near(hits, h)
         past = verb is not None and not _present(verb.text)
-        if "HYPO" in h.mods and not past:
+        if "HYPO" in h.mods and (not past or "HYPOX" in h.mods):
             continue
         if verb is None and (h.label == "OBJECT" or h.rule.data.get("needs_verb")):
             continue
@@ -260,7 +266,7 @@ def _add_exposure(doc: Doc, h: Hit, verb: Hit | None, out: Findings) -> None:
         out.hedged_quotes.add(quote)
     only = h.rule.data.get("species")
     out.add(f"{kind}_seen", quote)
-    out.add(f"{kind}_species:{only}" if only else kind, quote)
+    out.add(h.rule.data.get("fact") or (f"{kind}_species:{only}" if only else kind), quote)
 
 
 def _situation(h: Hit, out: Findings) -> None:

@@ -2,7 +2,8 @@
 `../shared/triage/score.py`, in-process for speed.
 
 Bars (issue 2): emergency recall 1.0, 3-level accuracy >= 0.92, over-triage <= 0.10,
-on `eval/vignettes.jsonl`, `eval/holdout1.jsonl`, `eval/holdout2.jsonl` and the shared `../shared/triage/examples.jsonl`.
+on `eval/vignettes.jsonl`, `eval/holdout1.jsonl`, `eval/holdout2.jsonl` and the shared
+`../shared/triage/examples.jsonl`.
 The labels follow `../shared/triage/SPEC.md`, never the engine's output: do not
 lower the bars to make this pass.
 """

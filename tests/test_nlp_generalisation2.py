@@ -28,7 +28,10 @@ def run(*turns: str) -> Verdict:
         ("i can see a tail hanging out of her back end and shes been pushing an hour", "labour"),
         # venom: bites with fang marks, snake, spider
         ("a rattlesnake got my dog on the leg an hour ago", "toxin"),
-        ("something bit her paw in the garden and it has puncture marks and is swelling up fast", "toxin"),
+        (
+            "something bit her paw in the garden and it has puncture marks and is swelling up fast",
+            "toxin",
+        ),
         # chocolate and raisins by product name
         ("he ate a bunch of kitkats from the candy bowl", "toxin"),
         ("my pup got into the box of hot cocoa packets", "toxin"),
@@ -37,11 +40,17 @@ def run(*turns: str) -> Verdict:
         ("she is lying on her side paddling her legs and wont respond", "neuro"),
         ("my dog went stiff and started twitching all over and drooling", "neuro"),
         # bloat: unproductive retching with restlessness
-        ("my great dane keeps trying to throw up but only slime comes out and he cant settle", "severe_gi"),
+        (
+            "my great dane keeps trying to throw up but only slime comes out and he cant settle",
+            "severe_gi",
+        ),
         # attack with wounds
         ("a coyote grabbed my cat and theres puncture wounds on her side", "trauma"),
         # foreign body with constipation / lethargy
-        ("my dog swallowed a rubber ball and hasnt pooped since and is really tired", "foreign_body"),
+        (
+            "my dog swallowed a rubber ball and hasnt pooped since and is really tired",
+            "foreign_body",
+        ),
         ("she ate a piece of rope toy and now she is lethargic", "foreign_body"),
         # linear foreign body: string/thread from the rear, or bones with signs
         ("theres thread coming out of my cats bottom and she is vomiting", "foreign_body"),
@@ -55,7 +64,10 @@ def run(*turns: str) -> Verdict:
         ("her vomit looks like coffee grounds", "severe_gi"),
         # urinary obstruction, any species, short answers
         ("my rabbit keeps squatting to pee and barely a drop comes out", "urinary_obstruction"),
-        ("my male cat keeps going to the litter box and only a few drops come out", "urinary_obstruction"),
+        (
+            "my male cat keeps going to the litter box and only a few drops come out",
+            "urinary_obstruction",
+        ),
         # breathing rate, or worse than usual on a chronic condition
         ("my cat is breathing 60 breaths a minute while sleeping", "breathing"),
         # eye out of the socket
