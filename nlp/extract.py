@@ -83,6 +83,14 @@ def collect(docs: Sequence[Doc], old_onset: bool) -> Findings:
     states: dict[str, CodeState] = {}
     for doc in docs:
         hits: list[Hit] = hits_of(doc)
+        well = _well_again(hits) if old_onset else None
+        if well is not None:  # days ago, then "no shes been totally normal since"
+            for earlier in states.values():
+                for x in earlier.hits:
+                    x.mark("RESOLVED")
+            for x in hits:
+                if x.label == "SYM" and x.end <= well:
+                    x.mark("RESOLVED")
         agents = negx = False
         sym_end = -1  # where the last symptom ended: "no diarrhea hes eating" is two clauses
         for h in hits:
@@ -142,6 +150,19 @@ def collect(docs: Sequence[Doc], old_onset: bool) -> Findings:
         out.symptoms.append(Symptom(code, st.text, False))
         _code_facts(code, st.hits, out, old_onset)
     return out
+
+
+WELL_AGAIN = frozenset({"resolved.gap", "combo.resolved"})
+
+
+def _well_again(hits: list[Hit]) -> int | None:
+    """Where the caller says the pet is well again, when no sign is named after that."""
+    well = next((h.start for h in hits if h.rule.id in WELL_AGAIN), None)
+    if well is None or any(
+        h.label == "SYM" and h.asserted and "HEDGE" not in h.mods and h.start >= well for h in hits
+    ):
+        return None
+    return well
 
 
 def _code_facts(code: str, hits: list[Hit], out: Findings, old_onset: bool) -> None:
