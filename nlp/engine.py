@@ -15,6 +15,7 @@ from . import components as _components  # noqa: F401  (registers nd_lexicon)
 from . import context as _context  # noqa: F401  (registers nd_context)
 from . import tokenizer as _tokenizer  # noqa: F401  (registers the tokenizer)
 from .extract import collect
+from .hits import hits_of
 from .onset import Onset, OnsetParser
 from .patient import patient_of, species_of
 from .rules import LEVEL, RuleIndex, decide, load_dispositions
@@ -96,6 +97,11 @@ class Engine:
         if "unclear" in facts and (found.symptoms or any(k.startswith("intent.") for k in facts)):
             del facts["unclear"]  # "the line is bad" said next to a clear request
         level, red_flags, reasons = decide(self.rules, facts)
+        if not reasons and said:
+            odd = self._unmapped(docs)
+            if odd:  # SPEC 1: a sick pet described in words no rule knows -> the higher level
+                facts["distress"] = odd
+                level, red_flags, reasons = decide(self.rules, facts)
         concern = [k.split(".", 1)[1] for k in facts if k.startswith("concern.")]
         if concern and LEVEL[level] < LEVEL["urgent"]:
             level = "urgent"
@@ -122,6 +128,26 @@ class Engine:
             answered=frozenset(t for t, f in ANSWERS if f in facts),
         )
 
+    def _unmapped(self, docs: Sequence[Doc]) -> str | None:
+        """Words about the pet that no rule knows ('hes grinding his teeth'), said as a present
+        state and with no routine evidence (hypothetical, past, another animal, a question)."""
+        for doc in docs:
+            hits = hits_of(doc)
+            if any(h.mods & QUIET or h.label in QUIET_LABELS for h in hits):
+                return None
+            words = words_of(doc)
+            if "?" in words:
+                return None
+            known = self.known_words
+            for i, w in enumerate(words[:-1]):
+                if w not in STATE_VERBS:
+                    continue
+                for j in range(i + 1, min(i + 3, len(words))):
+                    u = words[j]
+                    if len(u) > 3 and u.isalpha() and u not in known and u not in PLAIN:
+                        return " ".join(words[max(i - 1, 0) : j + 1])
+        return None
+
     def _onset(self, docs: Sequence[Doc], now: datetime) -> tuple[Onset | None, float | None]:
         """(the start of the problem: the earliest time said, the most recent time said)."""
         best: Onset | None = None
@@ -139,6 +165,31 @@ def _stammered(docs: Sequence[Doc]) -> bool:
     words = [w for d in docs for w in words_of(d)]
     repeats = sum(a == b and a.isalpha() for a, b in zip(words, words[1:], strict=False))
     return repeats >= 1 and len(words) <= 24
+
+
+QUIET = frozenset({"HYPO", "HIST", "OTHER", "RESOLVED", "NEG"})
+QUIET_LABELS = frozenset({"INTENT", "HYPO", "HIST", "OTHER", "RESOLVED"})
+STATE_VERBS = frozenset({"keeps", "kept", "started", "starting", "wont", "cant", "seems", "looks",
+                         "hes", "shes", "is", "been"})  # fmt: skip
+PLAIN = frozenset({"really", "very", "just", "still", "kind", "kinda", "sort", "sorta", "acting",
+                   "doing", "being", "getting", "going", "having", "there", "here", "this", "that",
+                   "what", "with", "from", "about", "like", "them", "they", "some", "more", "much",
+                   "also", "always", "ever", "even", "fine", "okay", "good", "great", "happy",
+                   "normal", "totally", "completely", "perfectly", "super", "pretty", "quite",
+                   "healthy", "eating", "drinking", "playing", "sleeping", "walking", "running",
+                   "home", "outside", "inside", "asleep", "awake", "friendly", "shy",
+                   "year", "years", "month", "months", "week", "weeks", "days", "old", "young",
+                   "male", "female", "little", "cute", "due", "supposed", "gonna",
+                   "wanna", "gotta", "trying", "wanting", "asking", "wondering", "thinking",
+                   "because", "since", "when", "while", "after", "before", "until", "then",
+                   "usually", "sometimes", "often", "lately", "recently", "today", "tonight",
+                   "yesterday", "morning", "evening", "night", "afternoon", "back", "again",
+                   "around", "ready", "booked", "scheduled", "covered", "insured", "registered",
+                   "microchipped", "vaccinated", "fixed", "spayed", "neutered", "pregnant",
+                   "losing", "gaining", "same", "usual", "himself", "herself", "itself",
+                   "chewing", "licking", "scratching", "shedding", "growing",
+                   "overdue", "allowed", "able", "free", "available", "open",
+                   "closed"})  # fmt: skip
 
 
 INTENTS = ("refill", "results", "billing", "appointment", "message_for_doctor", "other")

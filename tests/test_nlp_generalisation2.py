@@ -150,3 +150,32 @@ def test_floor_unclear_sick_pet_is_urgent(text: str) -> None:
 )
 def test_floor_leaves_routine_matters(text: str) -> None:
     assert run(text).disposition == "routine"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my rabbit is grinding his teeth and sitting in the corner",
+        "my dog keeps circling and wobbling",
+        "my cat keeps yowling at the wall tonight",
+    ],
+)
+def test_floor_unknown_words_about_the_pet(text: str) -> None:
+    v = run(text)
+    assert v.disposition != "routine", (text, v.reasons)
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("my parrot is plucking his feathers again, had it for months", "routine"),
+        ("my dog ran out the door and ate a chocolate bar", "emergency"),
+        ("he ate the whole bottle of my advil, the bottle is empty", "emergency"),
+        ("my cat chatters her teeth at the birds", "routine"),
+        ("is grinding teeth in a rabbit bad?", "routine"),
+        ("my neighbours dog keeps yowling", "routine"),
+    ],
+)
+def test_new_vocabulary_guards(text: str, level: str) -> None:
+    v = run(text)
+    assert v.disposition == level, (text, v.reasons)
