@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 DEFAULT_TO = "+15555550100"  # the example clinic (config/clinics/example.yaml)
-
-
-def _typed() -> Iterator[str]:
-    while True:
-        try:
-            yield input("you> ")
-        except EOFError:
-            return
-
-
-def _scripted(path: Path) -> Iterator[str]:
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.lstrip().startswith("#"):
-            yield line
 
 
 @click.command("call")
@@ -46,7 +31,7 @@ def call(url: str, caller: str, to: str, script: Path | None) -> None:
     import requests
 
     from config.settings import Settings
-    from nightdesk.devphone import DevPhone, requests_post
+    from nightdesk.devphone import DevPhone, requests_post, script_lines, typed_lines
 
     settings = Settings.from_env()
     with requests.Session() as session:
@@ -58,7 +43,7 @@ def call(url: str, caller: str, to: str, script: Path | None) -> None:
             token=settings.twilio_auth_token,
             public_base=settings.public_base_url,
         )
-        lines = _scripted(script) if script else _typed()
+        lines = script_lines(script) if script else typed_lines()
         try:
             phone.run(lines)
         except requests.ConnectionError:

@@ -15,7 +15,7 @@ import click
 from twilio.request_validator import RequestValidator
 
 from ivr.sms_segments import segments
-from nightdesk.devphone import Post
+from nightdesk.devphone import Post, script_lines, typed_lines
 
 DEFAULT_TO = "+15555550100"  # the example clinic (config/clinics/example.yaml)
 
@@ -98,20 +98,6 @@ def form_media(form: dict[str, str]) -> list[str]:
     return [form[f"MediaUrl{i}"] for i in range(int(form.get("NumMedia") or 0))]
 
 
-def _typed() -> Iterator[str]:
-    while True:
-        try:
-            yield input("you> ")
-        except EOFError:
-            return
-
-
-def _scripted(path: Path) -> Iterator[str]:
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.lstrip().startswith("#"):
-            yield line
-
-
 @click.command("text")
 @click.option(
     "--url",
@@ -152,7 +138,7 @@ def text(url: str, caller: str, to: str, script: Path | None, media: tuple[str, 
             public_base=settings.public_base_url,
         )
         try:
-            phone.run(_scripted(script) if script else _typed(), media)
+            phone.run(script_lines(script) if script else typed_lines(), media)
         except requests.ConnectionError:
             click.echo(f"no server answers at {url} — start one with `nightdesk serve`", err=True)
             sys.exit(1)

@@ -11,6 +11,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from twilio.request_validator import RequestValidator
@@ -140,3 +141,19 @@ def flask_post(client: object) -> Post:
         return resp.status_code, resp.get_data(as_text=True)
 
     return post
+
+
+def typed_lines() -> Iterator[str]:
+    """What the developer types at the `you>` prompt, line by line, until Ctrl-D."""
+    while True:
+        try:
+            yield input("you> ")
+        except EOFError:
+            return
+
+
+def script_lines(path: Path) -> Iterator[str]:
+    """The lines of a dev-phone script ('#' lines are comments)."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.lstrip().startswith("#"):
+            yield line

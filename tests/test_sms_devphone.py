@@ -8,8 +8,8 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 
-from nightdesk.cmd_text import SmsPhone, _scripted
-from nightdesk.devphone import flask_post
+from nightdesk.cmd_text import SmsPhone
+from nightdesk.devphone import flask_post, script_lines
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -21,7 +21,7 @@ def phone(client: FlaskClient, token: str = AUTH_TOKEN) -> SmsPhone:
 
 def test_scripted_emergency_and_routine_threads(app: Flask, client: FlaskClient) -> None:
     app.config["NIGHTDESK_CLOCK"] = lambda: datetime(2026, 11, 22, 5, 30, tzinfo=UTC)
-    emergency = phone(client).run(_scripted(EXAMPLES / "text_emergency.txt"))
+    emergency = phone(client).run(script_lines(EXAMPLES / "text_emergency.txt"))
     assert emergency[1].startswith("you: My dog Rocky")
     assert "Riverside Animal Emergency Center" in emergency[2]
     assert "Poison" in emergency[2]
@@ -32,7 +32,7 @@ def test_scripted_emergency_and_routine_threads(app: Flask, client: FlaskClient)
         public_base=PUBLIC_BASE,
         out=lambda _: None,
     )
-    lines = routine.run(_scripted(EXAMPLES / "text_routine.txt"))
+    lines = routine.run(script_lines(EXAMPLES / "text_routine.txt"))
     assert "will call you back" in lines[-1]
     assert not any("Emergency Center now" in line for line in lines)
 
