@@ -7,24 +7,12 @@ from pathlib import Path
 
 import click
 
-DEFAULT_TO = "+15555550100"  # the example clinic (config/clinics/example.yaml)
+from nightdesk.devphone import phone_options
 
 
 @click.command("call")
-@click.option(
-    "--url",
-    default="http://127.0.0.1:5000",
-    show_default=True,
-    help="The Nightdesk server to call.",
-)
-@click.option(
-    "--from", "caller", default="+15555550123", show_default=True, help="The caller's number."
-)
-@click.option("--to", default=DEFAULT_TO, show_default=True, help="The clinic number dialled.")
-@click.option(
-    "--script",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Play these lines (one answer per line; empty = silence; 'hangup').",
+@phone_options(
+    "call", script_help="Play these lines (one answer per line; empty = silence; 'hangup')."
 )
 def call(url: str, caller: str, to: str, script: Path | None) -> None:
     """Call the voice line as Twilio would: type what you say (digits = keypad, empty = silence)."""

@@ -15,9 +15,7 @@ import click
 from twilio.request_validator import RequestValidator
 
 from ivr.sms_segments import segments
-from nightdesk.devphone import Post, script_lines, typed_lines
-
-DEFAULT_TO = "+15555550100"  # the example clinic (config/clinics/example.yaml)
+from nightdesk.devphone import DEFAULT_TO, Post, phone_options, script_lines, typed_lines
 
 
 @dataclass
@@ -99,20 +97,9 @@ def form_media(form: dict[str, str]) -> list[str]:
 
 
 @click.command("text")
-@click.option(
-    "--url",
-    default="http://127.0.0.1:5000",
-    show_default=True,
-    help="The Nightdesk server to text.",
-)
-@click.option(
-    "--from", "caller", default="+15555550123", show_default=True, help="The owner's number."
-)
-@click.option("--to", default=DEFAULT_TO, show_default=True, help="The clinic number texted.")
-@click.option(
-    "--script",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Text these lines, one message per line ('#' comments, blank lines skipped).",
+@phone_options(
+    "text",
+    script_help="Text these lines, one message per line ('#' comments, blank lines skipped).",
 )
 @click.option(
     "--media",

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from twilio.request_validator import RequestValidator
@@ -157,3 +158,43 @@ def script_lines(path: Path) -> Iterator[str]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.lstrip().startswith("#"):
             yield line
+
+
+DEFAULT_TO = "+15555550100"  # the example clinic (config/clinics/example.yaml)
+
+
+def phone_options(verb: str, *, script_help: str) -> Callable[[Callable[..., Any]], Any]:
+    """The options both dev phones take: --url, --from, --to, --script."""
+
+    def decorate(func: Callable[..., Any]) -> Any:
+        import click
+
+        for option in reversed(
+            [
+                click.option(
+                    "--url",
+                    default="http://127.0.0.1:5000",
+                    show_default=True,
+                    help=f"The Nightdesk server to {verb}.",
+                ),
+                click.option(
+                    "--from",
+                    "caller",
+                    default="+15555550123",
+                    show_default=True,
+                    help="Your (the owner's) number.",
+                ),
+                click.option(
+                    "--to", default=DEFAULT_TO, show_default=True, help="The clinic number."
+                ),
+                click.option(
+                    "--script",
+                    help=script_help,
+                    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                ),
+            ]
+        ):
+            func = option(func)
+        return func
+
+    return decorate
