@@ -88,6 +88,8 @@ class LexiconMatcher:
             gap = rule.data["window"]
             for a_start, a_end in heads:
                 for b_start, b_end in withs:
+                    if b_start and words[b_start - 1] in NEGATORS:
+                        continue  # "a scuffle, no wounds": the 'with' part is ruled out
                     lo_end, hi_start = min(a_end, b_end), max(a_start, b_start)
                     if lo_end > hi_start or hi_start - lo_end > gap:
                         continue
@@ -115,6 +117,7 @@ def make_lexicon(nlp: Language, name: str) -> LexiconMatcher:
 
 
 ONES = b"\x01" * 256
+NEGATORS = frozenset({"no", "not", "without", "never", "nobody", "none"})
 PLURALS = frozenset({"BREED", "SPECIES"})
 
 

@@ -37,6 +37,9 @@ def build_pipeline() -> Language:
     return nlp
 
 
+OLD_INJURY_H = 48  # SPEC 2: acute is now or in the last 48 hours
+
+
 class Engine:
     """Analyses a conversation (all caller turns so far) into a Verdict."""
 
@@ -76,6 +79,8 @@ class Engine:
         found = collect(docs, old_onset=old)
         if old and found.exposures:
             found.facts["exposure_old"] = when or ""
+        if latest is not None and latest > OLD_INJURY_H and "wound.trauma" in found.facts:
+            found.add("wound.old", when or "")  # an injury days ago, still sore: not acute (SPEC 2)
         facts = found.facts
         species, breed = species_of(docs)
         patient = patient_of(docs, self.known_words)

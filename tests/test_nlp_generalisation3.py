@@ -145,6 +145,8 @@ def test_single_resolved_episode_or_coat_is_routine(text: str) -> None:
         ("my dog seems dull and tired today, not himself", "urgent"),
         ("he swallowed a sock and has vomited twice", "emergency"),
         ("my dog is coughing and struggling to breathe", "emergency"),
+        ("my dog got in a scrap at the park on tuesday and the puncture is now swollen", "urgent"),
+        ("the cats had a fight this evening but there are no wounds on either", "routine"),
     ],
 )
 def test_guards(text: str, level: str) -> None:
