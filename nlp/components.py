@@ -79,6 +79,7 @@ class LexiconMatcher:
         """Hits of the co-occurrence rules: head and 'with' phrases close together."""
         punct = [h.start for h in hits if h.label == "TERM" and words[h.start] in ".?!;"]
         syms = [x for x in hits if x.label == "SYM"]
+        qty = [(x.start, x.end) for x in hits if x.label in QUANTITY and x.end - x.start > 1]
         out: list[Hit] = []
         for cid in {k.partition("#")[0] for k in parts}:
             heads, withs = parts.get(cid + "#head"), parts.get(cid + "#with")
@@ -87,6 +88,8 @@ class LexiconMatcher:
             rule = self.combos[cid]
             gap = rule.data["window"]
             for a_start, a_end in heads:
+                if any(s <= a_start and a_end <= e for s, e in qty):
+                    continue  # "bled a bit": a quantity, not a bite
                 for b_start, b_end in withs:
                     if b_start and words[b_start - 1] in NEGATORS:
                         continue  # "a scuffle, no wounds": the 'with' part is ruled out
@@ -117,6 +120,7 @@ def make_lexicon(nlp: Language, name: str) -> LexiconMatcher:
 
 
 ONES = b"\x01" * 256
+QUANTITY = frozenset({"MILD", "ONCE", "SEV", "REPEAT"})
 NEGATORS = frozenset({"no", "not", "without", "never", "nobody", "none"})
 PLURALS = frozenset({"BREED", "SPECIES"})
 

@@ -92,6 +92,7 @@ def collect(docs: Sequence[Doc], old_onset: bool) -> Findings:
                 if x.label == "SYM" and x.end <= well:
                     x.mark("RESOLVED")
         agents = negx = False
+        sym_start = prev_end = -1
         sym_end = -1  # where the last symptom ended: "no diarrhea hes eating" is two clauses
         for h in hits:
             label = h.label
@@ -108,7 +109,9 @@ def collect(docs: Sequence[Doc], old_onset: bool) -> Findings:
                 continue
             st = states.get(code)
             # "eating fine" says no not_eating; "not her usual self" flips it back
-            flipped = "NEG" in h.mods and h.neg_gap <= 1 and sym_end != h.start
+            if h.start != sym_start:  # two rules on one span ("eating and drinking") share it
+                sym_start, prev_end = h.start, sym_end
+            flipped = "NEG" in h.mods and h.neg_gap <= 1 and prev_end != h.start
             sym_end = h.end
             healthy = h.rule.data.get("negated") and not flipped
             if healthy or ("NEG" in h.mods and not h.rule.data.get("negated")):

@@ -84,7 +84,7 @@ def test_fresh_fight_with_wound_is_trauma(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "she sliced her paw on a rock it bled a bit but stopped, its pretty deep looking",
+        "she tore her paw pad on a rock it bled a bit but stopped, its pretty deep looking",
         "my dog cut his leg on a fence it bled a little bit but stopped now it looks deep",
     ],
 )
