@@ -65,7 +65,7 @@ def test_back_and_mobility_pain_is_urgent(text: str) -> None:
     assert run(text).disposition == "urgent"
 
 
-# --- 3. a fresh fight with a wound is trauma, a stopped bleed only resolves the bleeding -----------
+# --- 3. a fresh fight with a wound is trauma, a stopped bleed only resolves the bleeding ---
 @pytest.mark.parametrize(
     "text",
     [
@@ -80,7 +80,7 @@ def test_fresh_fight_with_wound_is_trauma(text: str) -> None:
     assert v.disposition == "emergency" and "trauma" in v.red_flags, v.reasons
 
 
-# --- 4. over-triage: quantity words, normal reports, honking ---------------------------------------
+# --- 4. over-triage: quantity words, normal reports, honking ---
 @pytest.mark.parametrize(
     "text",
     [
