@@ -59,6 +59,8 @@ def test_not_putting_weight_is_limping(text: str) -> None:
         "my dog doesnt want to go up the stairs and is moving slowly",
         "hes reluctant to jump into the car and walks all hunched up",
         "my old boy put his back out and wont climb onto the bed",
+        "she doesnt want to jump up on the sofa tonight",
+        "he is hesitant to climb the stairs since this afternoon",
     ],
 )
 def test_back_and_mobility_pain_is_urgent(text: str) -> None:
