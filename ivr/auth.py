@@ -10,6 +10,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Flask,
+    Request,
     flash,
     redirect,
     render_template,
@@ -17,6 +18,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -34,6 +36,18 @@ MAX_FAILURES = 5
 LOCKOUT_SECONDS = 15 * 60
 # Signature-checked (Twilio) or token-checked (API) blueprints: no cookies, so no CSRF.
 CSRF_EXEMPT_BLUEPRINTS = ("voice", "sms", "api")
+# Twilio webhook paths: never a cookie, so no session is loaded or saved for them.
+WEBHOOK_PATHS = ("/voice", "/sms")
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """The cookie session, except on Twilio webhooks (a null session: nothing read or written)."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        path = request.path
+        if any(path == p or path.startswith(p + "/") for p in WEBHOOK_PATHS):
+            return None  # Flask makes a null session, which is never saved
+        return super().open_session(app, request)
 
 
 class Staff(UserMixin):
@@ -74,12 +88,19 @@ def _load_user(user_id: str) -> Staff | None:
 def init_app(app: Flask) -> None:
     """Set up Flask-Login and CSRF (exempting the webhook and API blueprints)."""
 
-    @app.before_request
-    def _exempt_webhooks() -> None:  # runs before CSRFProtect's own check
-        for name in CSRF_EXEMPT_BLUEPRINTS:
-            if (blueprint := app.blueprints.get(name)) is not None:
-                csrf.exempt(blueprint)
+    late = [name for name in CSRF_EXEMPT_BLUEPRINTS if name not in app.blueprints]
+    for name in CSRF_EXEMPT_BLUEPRINTS:
+        if name in app.blueprints:
+            csrf.exempt(app.blueprints[name])
+    if late:  # registered after this: exempt them before CSRFProtect's own check
 
+        @app.before_request
+        def _exempt_webhooks() -> None:
+            for name in late:
+                if (blueprint := app.blueprints.get(name)) is not None:
+                    csrf.exempt(blueprint)
+
+    app.session_interface = _SessionInterface()
     csrf.init_app(app)
     login_manager.init_app(app)
     app.config.setdefault(
