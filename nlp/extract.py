@@ -149,6 +149,7 @@ def collect(docs: Sequence[Doc], old_onset: bool) -> Findings:
     for code, st in states.items():
         if not st.hits:
             out.symptoms.append(Symptom(code, st.negated_text or st.text, True))
+            out.add(f"{code}.denied", st.negated_text or st.text)  # "hes not straining"
             continue
         out.symptoms.append(Symptom(code, st.text, False))
         _code_facts(code, st.hits, out, old_onset)
