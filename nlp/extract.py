@@ -83,8 +83,9 @@ def collect(docs: Sequence[Doc], old_onset: bool) -> Findings:
     states: dict[str, CodeState] = {}
     for doc in docs:
         hits: list[Hit] = hits_of(doc)
-        well = _well_again(hits) if old_onset else None
-        if well is not None:  # days ago, then "no shes been totally normal since"
+        well = _well_again(hits)
+        if well is not None:  # "threw up once ... hes totally fine now": earlier signs resolved
+            # (red flags that count for 24 h, seizure, collapse, trauma, toxins, still count)
             for earlier in states.values():
                 for x in earlier.hits:
                     x.mark("RESOLVED")
