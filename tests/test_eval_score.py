@@ -2,8 +2,8 @@
 `../shared/triage/score.py`, in-process for speed.
 
 Bars (issue 2): emergency recall 1.0, 3-level accuracy >= 0.92, over-triage <= 0.10,
-on `eval/vignettes.jsonl`, `eval/holdout1.jsonl`, `eval/holdout2.jsonl`, `eval/holdout3.jsonl`
-and the shared
+on `eval/vignettes.jsonl`, `eval/holdout1.jsonl`, `eval/holdout2.jsonl`, `eval/holdout3.jsonl`,
+`eval/holdout4.jsonl` and the shared
 `../shared/triage/examples.jsonl`.
 The labels follow `../shared/triage/SPEC.md`, never the engine's output: do not
 lower the bars to make this pass.
@@ -24,6 +24,7 @@ EVAL_SET = REPO / "eval" / "vignettes.jsonl"
 HOLDOUT_SET = REPO / "eval" / "holdout1.jsonl"  # written blind to the engine; now a second dev set
 HOLDOUT2_SET = REPO / "eval" / "holdout2.jsonl"  # the second blind set; now a third dev set
 HOLDOUT3_SET = REPO / "eval" / "holdout3.jsonl"  # the third blind set; now a fourth dev set
+HOLDOUT4_SET = REPO / "eval" / "holdout4.jsonl"  # the fourth blind set; now a fifth dev set
 SHARED_SET = Path(__file__).resolve().parents[2] / "shared" / "triage" / "examples.jsonl"
 NOW = datetime(2026, 11, 20, 21, 30)
 
@@ -132,12 +133,16 @@ def _dataset(name: str) -> Path:
         return HOLDOUT2_SET
     if name == "holdout3":
         return HOLDOUT3_SET
+    if name == "holdout4":
+        return HOLDOUT4_SET
     if not SHARED_SET.exists():
         pytest.skip(f"shared examples not found at {SHARED_SET} (no ../shared next to the repo)")
     return SHARED_SET
 
 
-@pytest.mark.parametrize("name", ["eval", "holdout1", "holdout2", "holdout3", "shared_examples"])
+@pytest.mark.parametrize(
+    "name", ["eval", "holdout1", "holdout2", "holdout3", "holdout4", "shared_examples"]
+)
 def test_engine_meets_triage_bars(name: str, engine: Any) -> None:
     path = _dataset(name)
     m = score(load_rows(path), engine)
