@@ -266,7 +266,7 @@ def step(
     conversation: Conversation, event: Event, *, engine: TriageEngine, policy: Policy, now: datetime
 ) -> Reply:
     """Advance the conversation by one caller event; the input is not modified."""
-    st = _Step(Conversation.from_json(conversation.to_json()), engine, policy, now)
+    st = _Step(conversation.copy(), engine, policy, now)
     conv = st.conv
     conv.turn_no += 1
     if event.kind == HANGUP:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from redis import Redis
 
 DISPOSITIONS = ("routine", "urgent", "emergency")
@@ -101,11 +101,19 @@ class Conversation:
         return v
 
     def to_json(self) -> str:
-        return json.dumps(self.__dict__, ensure_ascii=False)
+        return self.to_bytes().decode()
+
+    def to_bytes(self) -> bytes:
+        """The record as UTF-8 JSON (orjson: the state is written on every webhook)."""
+        return orjson.dumps(self.__dict__, option=orjson.OPT_NON_STR_KEYS)
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> Conversation:
-        return cls(**json.loads(raw))
+        return cls(**orjson.loads(raw))
+
+    def copy(self) -> Conversation:
+        """A deep copy (through JSON, so it is exactly what a reload would give)."""
+        return Conversation.from_json(self.to_bytes())
 
 
 @dataclass(frozen=True)
@@ -151,4 +159,4 @@ class ConversationStore:
         return Conversation.from_json(raw) if raw else None  # type: ignore[arg-type]
 
     def save(self, conv: Conversation, pipe: Any = None) -> None:
-        (pipe or self.redis).set(self.key(conv.channel, conv.id), conv.to_json(), ex=self.ttl)
+        (pipe or self.redis).set(self.key(conv.channel, conv.id), conv.to_bytes(), ex=self.ttl)
