@@ -59,9 +59,12 @@ class OnsetParser:
         """Windows of words around each time anchor (merged), as text."""
         anchors = self.anchors
         spans: list[list[int]] = []
-        if anchors.isdisjoint(words) and not _DIGIT.search("".join(words)):
+        # the anchor and number words present, tested once per distinct word, then one set
+        # lookup per word (no attribute call per word: this ran on every word of every text)
+        keys = {w for w in set(words) if w in anchors or w[0].isdigit()}
+        if not keys:
             return []
-        for i in [i for i, w in enumerate(words) if w in anchors or w[0].isdigit()]:
+        for i in [i for i, w in enumerate(words) if w in keys]:
             lo, hi = max(i - 8, 0), i + 4
             if spans and lo <= spans[-1][1]:
                 spans[-1][1] = hi

@@ -188,9 +188,13 @@ class NormalisingTokenizer:
 
     def __call__(self, text: str) -> Doc:
         words = self.normaliser.words_of(text)
-        spaces = [w not in _NO_SPACE_BEFORE for w in words[1:]]
-        if words:
+        if _NO_SPACE_BEFORE.isdisjoint(words):  # most texts: no per-word test
+            spaces = [True] * len(words)
+        else:
+            spaces = [w not in _NO_SPACE_BEFORE for w in words[1:]]
             spaces.append(False)
+        if spaces:
+            spaces[-1] = False
         doc = Doc(self.vocab, words=words, spaces=spaces)
         doc.user_data["nd_words"] = words  # the rules read words without creating Token objects
         joined = " ".join(words)
