@@ -23,7 +23,7 @@ class Hit:
     """One matched rule in one doc, with the ConText modifiers that apply to it."""
 
     __slots__ = ("rule", "label", "code", "start", "end", "words", "mods", "sev", "count", "clause",
-                 "neg_gap", "span")  # fmt: skip
+                 "neg_gap", "span", "_text")  # fmt: skip
 
     def __init__(self, rule: Rule, start: int, end: int, words: list[str]) -> None:
         self.rule = rule
@@ -38,11 +38,15 @@ class Hit:
         self.clause = 0
         self.neg_gap = 99  # words between this hit and the nearest negation before it
         self.span = (start, end)  # widened by severity and counts ("throwing up 5 times")
+        self._text: str | None = None
 
     @property
     def text(self) -> str:
-        """The caller's (normalised) words."""
-        return " ".join(self.words[self.start : self.end]).replace(" ,", ",")
+        """The caller's (normalised) words (joined once: read many times per hit)."""
+        text = self._text
+        if text is None:
+            text = self._text = " ".join(self.words[self.start : self.end]).replace(" ,", ",")
+        return text
 
     def mark(self, mod: str) -> None:
         """Add a ConText modifier (NEG, HYPO, HIST, OTHER, RESOLVED ...)."""
