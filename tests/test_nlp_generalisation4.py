@@ -33,6 +33,7 @@ def run(*turns: str) -> Verdict:
         "something is in his eye and it wont come out he keeps pawing",
         "the cat scratched him and now theres a claw stuck in his eyeball",
         "her eye popped way out after the other dog grabbed her",
+        "her eye looks like its about to pop out",
     ],
 )
 def test_eye_trauma_is_emergency(text: str) -> None:
@@ -81,6 +82,7 @@ def test_timed_straining_in_labour_is_emergency(turns: tuple[str, ...]) -> None:
         "put some of the flea drops meant for the dog on my cat",
         "my cat has the big dogs flea collar on",
         "i used my dogs spot on for fleas on the cat and now shes twitching",
+        "i used my dogs revolution on the kitten",
     ],
 )
 def test_dog_flea_product_on_cat_is_toxin(text: str) -> None:
@@ -158,3 +160,15 @@ def test_guards(turns: tuple[str, ...]) -> None:
     v = run(*turns)
     expected = "urgent" if "red and watery" in turns[0] else "emergency"
     assert v.disposition == expected, v.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "she is in labour for about an hour now had 3 pups so far all fine and nursing",
+        "whats the difference between the flea collar and the chewable one for dogs",
+        "he has a red bulging lump in the corner of his eye the eye itself looks normal",
+    ],
+)
+def test_no_emergency_without_the_whole_combination(text: str) -> None:
+    assert run(text).disposition != "emergency"
