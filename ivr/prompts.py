@@ -78,6 +78,7 @@ def digits_of(phone: str) -> str:
     return "".join(ch for ch in phone if ch.isdigit())
 
 
+@lru_cache(maxsize=256)
 def display_phone(phone: str) -> str:
     """+15555550199 -> (555) 555-0199; other numbers unchanged."""
     d = digits_of(phone)
@@ -88,6 +89,7 @@ def display_phone(phone: str) -> str:
     return phone
 
 
+@lru_cache(maxsize=256)
 def spoken_phone(phone: str) -> str:
     """Digits grouped for text-to-speech: '5 5 5, 5 5 5, 0 1 9 9'."""
     d = digits_of(phone)

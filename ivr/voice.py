@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -126,8 +126,7 @@ def _wait_for_answer(svc: Services, key: str) -> str:
     raise TimeoutError(f"{key}: the first request left no answer")
 
 
-def _event() -> Event:
-    form = request.form
+def _event(form: Mapping[str, str]) -> Event:
     digits = (form.get("Digits") or "").strip()
     if digits:
         return Event.digits(digits)
@@ -249,10 +248,10 @@ def incoming() -> Response:
 @bp.post("/voice/turn/<int:n>")
 @twilio_webhook
 def turn(n: int) -> Response:
-    svc = services()
-    sid = request.form.get("CallSid", "")
+    svc, form = services(), request.form
+    sid = form.get("CallSid", "")
     key = f"nd:seen:voice:{sid}:turn{n}"
-    policy = svc.policies.for_number(request.form.get("To"))
+    policy = svc.policies.for_number(form.get("To"))
 
     def run() -> str:
         nonlocal policy
@@ -260,7 +259,7 @@ def turn(n: int) -> Response:
         policy = (svc.policies.by_id(conv.clinic_id) if conv else None) or policy
         if conv is None or policy is None:
             raise LookupError(f"no conversation for call …{sid[-6:]} (expired or unknown)")
-        return _advance(svc, key, conv, policy, _event())
+        return _advance(svc, key, conv, policy, _event(form))
 
     return _safely(sid, policy, run, key)
 
