@@ -287,7 +287,7 @@ def _add_exposure(doc: Doc, h: Hit, verb: Hit | None, out: Findings) -> None:
     if any(e.agent == agent for e in out.exposures):
         return
     out.exposures.append(Exposure(kind, agent, amount, None))
-    if "HEDGE" in h.mods or (verb is not None and "hedge" in verb.rule.tags):
+    if "HEDGE" in h.mods or verb is None or "hedge" in verb.rule.tags:  # a denial undoes these
         out.hedged.add(agent)
         out.hedged_quotes.add(quote)
     only = h.rule.data.get("species")

@@ -110,6 +110,8 @@ def test_stable_condition_under_specialist_is_urgent(text: str) -> None:
     [
         "my dog snatched the box of raisins but i took it off him the box was still sealed",
         "she grabbed a bag of chocolate chips i pulled it away it was unopened she didnt get any",
+        "he picked up a grape off the floor but i got it out of his mouth before he swallowed it",
+        "the puppy had the ibuprofen bottle but the cap was still on and all the pills are there",
     ],
 )
 def test_denied_exposure_is_not_toxin(text: str) -> None:
@@ -151,6 +153,7 @@ def test_single_resolved_vomit_over_turns_is_routine(turns: tuple[str, ...]) -> 
     "turns",
     [
         ("my dog ate a whole chocolate bar", "i got the wrapper off him"),
+        ("my cat licked the lily pollen off her fur", "she didnt eat any of the leaves"),
         ("the neurologist saw her last week and now her back legs suddenly stopped working",),
         ("my male cat keeps going in and out of the litter box straining and nothing comes out",),
         ("my cats eye is a bit red and watery",),
