@@ -57,7 +57,10 @@ AGE_RE = re.compile(
     r"(?P<u>years?|yrs?|months?|mos?|weeks?|wks?|yo|y o)"
     r"(?P<old> old| of age|(?=\b))"
 )
-AGE_CTX = re.compile(r"\b(?:is|hes|shes|just turned|turned|aged?|about|almost|only) $")
+# A bare "8 weeks" is an age only after these ("shes 8 weeks"); "about a week ago" is a duration.
+AGE_CTX = re.compile(
+    r"\b(?:(?:is|hes|shes|its)(?: about| almost| only)?|just turned|turned|aged?) $"
+)
 WEIGHT_RE = re.compile(r"\b(?P<n>\d+(?:\.\d+)?) ?(?P<u>lbs?|pounds|kgs?|kilos?|kilograms)\b")
 REPRO_WORDS = (("spayed", "neutered"), ("neutered", "neutered"), ("intact", "intact"))
 WEIGHT_UNITS = frozenset({"lb", "lbs", "pounds", "kg", "kgs", "kilo", "kilos", "kilograms"})
@@ -163,7 +166,7 @@ def _age(text: str) -> float | None:
     for m in AGE_RE.finditer(text):
         unit = m["u"]
         bare = not m["old"].strip() and unit not in ("yo", "y o")
-        if bare and not AGE_CTX.search(text[: m.start()]):
+        if bare and (not AGE_CTX.search(text[: m.start()]) or text.startswith(" ago", m.end())):
             continue
         raw = m["n"]
         n = float(raw) if raw[0].isdigit() else {"a couple": 2.0, "a few": 3.0}.get(raw, 1.0)

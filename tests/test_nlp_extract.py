@@ -46,6 +46,10 @@ def test_species(text: str, species: str | None) -> None:
         ("she is 8 weeks old and has diarrhea", "age", 0.15),
         ("a 6 month old kitten", "age", 0.5),
         ("he's a 3 yo neutered male", "age", 3.0),
+        ("my puppy is 8 weeks and has diarrhea", "age", 0.15),
+        ("she's about 3 years and limping", "age", 3.0),
+        ("scratching her ears, it started about a week ago", "age", None),  # a duration
+        ("it's been vomiting for about a week", "age", None),
         ("he's a 3 yo neutered male", "sex", "male"),
         ("he's a 3 yo neutered male", "repro", "neutered"),
         ("she was spayed last year", "repro", "neutered"),
