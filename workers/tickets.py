@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config.policy import Policy
 from ivr import prompts
 from ivr.conversation import closing_params
 from ivr.flow_model import Conversation, ConversationStore
+from tickets import paging
 from tickets.filing import file_contact
-from tickets.models import OutboundMessage, Ticket
-from tickets.outbound import mask, queue_sms
+from tickets.models import Ticket
+from tickets.outbound import queue_sms
 from workers import context
 from workers.messages import enqueue_outbound
 
 log = logging.getLogger(__name__)
-_HAS_PAGING = importlib.util.find_spec("tickets.paging") is not None
 
 
 def file_ticket(channel: str, conv_id: str) -> int | None:
@@ -81,10 +79,7 @@ def file_conversation(
     elif conv.done and conv.channel != "sms" and any(t["role"] == "caller" for t in conv.turns):
         # (an SMS thread's closing reply already gave the callback time)
         ids.append(_promise_sms(session, conv, policy, ticket, params, now))
-    page_sms, page_result = _page(session, conv, policy, ticket, now)
-    if page_sms is not None:
-        ids.append(page_sms)
-    return ticket, ids, page_result
+    return ticket, ids, paging.page_for_ticket(session, policy, ticket, now)
 
 
 def _er_sms(
@@ -151,56 +146,3 @@ def _promise_sms(
         purpose="callback_promise",
         ticket_id=ticket.id,
     )
-
-
-def _page(
-    session: Session, conv: Conversation, policy: Policy, ticket: Ticket, now: datetime
-) -> tuple[int | None, Any]:
-    """Page the on-call vet when the policy says so: (fallback SMS id, tickets.paging result)."""
-    if _HAS_PAGING:
-        from tickets import paging
-
-        return None, paging.page_for_ticket(session, policy, ticket, now)
-    # Without tickets.paging: one SMS to the on-call number, by the policy's paging rules.
-    tonight = (
-        session.scalar(
-            select(func.count())
-            .select_from(OutboundMessage)
-            .where(
-                OutboundMessage.clinic_id == conv.clinic_id,
-                OutboundMessage.purpose == "page",
-                OutboundMessage.created_at >= policy.night_start(now),
-                OutboundMessage.key != f"{conv.source_key}:page",
-            )
-        )
-        or 0
-    )
-    decision = policy.page_decision(
-        ticket.disposition, ticket.flags or [], conv.caller, now, tonight
-    )
-    if not decision.page:
-        return None, None
-    body = prompts.render(
-        "page_sms",
-        {
-            "clinic": policy.name,
-            "disposition": ticket.disposition.upper(),
-            "caller": prompts.display_phone(conv.caller),
-            "summary": ticket.summary,
-            "ticket": ticket.id,
-        },
-        channel="sms",
-        language=conv.language,
-    )
-    log.info("paging on-call for ticket %s (%s): %s", ticket.id, mask(conv.caller), decision.reason)
-    mid = queue_sms(
-        session,
-        key=f"{conv.source_key}:page",
-        clinic_id=conv.clinic_id,
-        to=policy.on_call(now).primary.phone,
-        from_=policy.phone,
-        body=body,
-        purpose="page",
-        ticket_id=ticket.id,
-    )
-    return mid, None
