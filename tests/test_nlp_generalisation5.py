@@ -1,0 +1,257 @@
+"""Generalisation probes, round 6: new owner phrasings for every red flag of SPEC section 2.
+
+Twelve (or more) plain-speech wordings per red-flag code, plus near-misses that must stay below
+emergency (negated, resolved, hypothetical, another animal, stable). The fixes behind the rows
+that failed first are mechanisms: ongoing bleeding said with "quit"/"through the towel"/a time
+later, water or food not staying down in any word order, a belly word near a swelling word,
+confinement in a hot vehicle, vehicle trauma without the vehicle hitting ("out of the moving car",
+"hit on the road"), guarding as severe pain, trying to pee said any way, no urine while still
+trying, any object in the eye, and a denied manner of breathing ("not breathing hard").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from nlp import Verdict, load_engine
+
+NOW = datetime(2026, 11, 20, 21, 30)
+
+
+def run(*turns: str) -> Verdict:
+    return load_engine().analyze(list(turns), now=NOW)
+
+
+RED_FLAG_PROBES: list[tuple[tuple[str, ...], str]] = [
+    (("my lab cut his paw on glass and theres blood everywhere on the kitchen floor",), "bleeding"),
+    (("she tore her dew claw and i cant get it to quit bleeding",), "bleeding"),
+    (("blood is just pouring out of his nose",), "bleeding"),
+    (("we've gone through like three towels already and its still soaking through",), "bleeding"),
+    (("his tail got shut in the door and its gushing blood",), "bleeding"),
+    (("i think she nicked an artery, the blood is squirting out",), "bleeding"),
+    (("my cat is dripping blood from his mouth all over the floor",), "bleeding"),
+    (
+        ("he cut his pad on a broken bottle", "the bleeding hasnt stopped for 20 minutes"),
+        "bleeding",
+    ),
+    (("theres a lot of blood coming from her bum",), "bleeding"),
+    (("cut his leg on the fence and its bleeding really bad",), "bleeding"),
+    (("the nail i cut too short is still bleeding an hour later even with flour",), "bleeding"),
+    (("my husky has a big gash on his side and its bleeding heavily",), "bleeding"),
+    (
+        ("my cat is breathing with her mouth open and her sides are going in and out fast",),
+        "breathing",
+    ),
+    (("he keeps gasping for air like a fish",), "breathing"),
+    (("shes struggling to breathe",), "breathing"),
+    (("his tongue looks kind of purple",), "breathing"),
+    (
+        ("i think something is stuck in her throat she keeps pawing at her mouth and gagging",),
+        "breathing",
+    ),
+    (("her gums are white as paper",), "breathing"),
+    (("my bulldog is making a horrible honking noise and cant get air in",), "breathing"),
+    (
+        ("his breathing is really fast and shallow and his belly is heaving with every breath",),
+        "breathing",
+    ),
+    (("my kitten is wheezing and her lips look bluish",), "breathing"),
+    (("he cant catch his breath",), "breathing"),
+    (("she's sitting with her neck stretched out trying to breathe",), "breathing"),
+    (("the cat is panting like a dog after nothing at all",), "breathing"),
+    (("my dog has thrown up like six times since dinner",), "severe_gi"),
+    (("she cant keep even water down, it comes right back up",), "severe_gi"),
+    (
+        ("his belly is huge and tight and he keeps trying to throw up but nothing comes out",),
+        "severe_gi",
+    ),
+    (("there was blood in his puke, bright red",), "severe_gi"),
+    (("my great dane is dry heaving and pacing",), "severe_gi"),
+    (("her poop is basically all blood",), "severe_gi"),
+    (("the diarrhea has been nonstop all day and now she can barely stand",), "severe_gi"),
+    (("he vomited what looks like coffee grounds",), "severe_gi"),
+    (("been puking all night, lost count how many times",), "severe_gi"),
+    (("she keeps gagging and retching but nothing comes up",), "severe_gi"),
+    (("my puppy has had diarrhea 5 times today and wont get up",), "severe_gi"),
+    (("his stomach looks swollen like a drum and hes drooling",), "severe_gi"),
+    (("my dog got into my purse and ate a pack of sugar free gum",), "toxin"),
+    (("i think she licked some antifreeze off the garage floor",), "toxin"),
+    (("he ate a handful of raisins off the counter",), "toxin"),
+    (("the cat was chewing on the lilies in the bouquet",), "toxin"),
+    (("my dog found the rat poison pellets in the shed",), "toxin"),
+    (("he got into my advil bottle, not sure how many",), "toxin"),
+    (("she ate one of my edibles",), "toxin"),
+    (("our terrier picked up a toad and now hes foaming at the mouth",), "toxin"),
+    (("my dog swam in the pond with that green scum on it",), "toxin"),
+    (("she chewed up a tube of my adderall",), "toxin"),
+    (("he drank some of the bleach water from the mop bucket",), "toxin"),
+    (("a snake got him on the nose out in the yard",), "toxin"),
+    (("hes shaking all over and paddling his legs and wont respond",), "neuro"),
+    (("she just fell over and isnt getting up",), "neuro"),
+    (("my cat suddenly cant use her back legs shes dragging them",), "neuro"),
+    (("he had a fit about an hour ago",), "neuro"),
+    (("her eyes are flicking side to side and she keeps falling over",), "neuro"),
+    (("he passed out in the yard",), "neuro"),
+    (("she went stiff and started jerking and peed herself",), "neuro"),
+    (("my dog is just lying there and wont wake up properly",), "neuro"),
+    (("his head is tilted and hes rolling and cant stand up",), "neuro"),
+    (("she keeps walking in circles and doesnt know where she is",), "neuro"),
+    (("my old boy dropped to the floor and went limp",), "neuro"),
+    (("all of a sudden he cant walk",), "neuro"),
+    (("my boy cat keeps going to the litter box and nothing comes out",), "urinary_obstruction"),
+    (("hes squatting and straining to pee but only a drop comes out",), "urinary_obstruction"),
+    (("my male cat has been in and out of the box all night with nothing",), "urinary_obstruction"),
+    (("he hasnt peed all day and keeps trying",), "urinary_obstruction"),
+    (("he's pushing to pee and crying in the litter tray",), "urinary_obstruction"),
+    (("my cat is trying to wee and cant",), "urinary_obstruction"),
+    (("she keeps posturing to urinate but nothing happens",), "urinary_obstruction"),
+    (("he strains in the litter box and theres no clumps at all",), "urinary_obstruction"),
+    (("my tomcat is licking his privates and straining, no urine",), "urinary_obstruction"),
+    (("my dog is lifting his leg over and over but nothing comes out",), "urinary_obstruction"),
+    (("he cant pee",), "urinary_obstruction"),
+    (("my cat is blocked i think, straining and crying",), "urinary_obstruction"),
+    (("hes screaming whenever i try to pick him up",), "severe_pain"),
+    (("she is crying out in pain and wont let me touch her tummy",), "severe_pain"),
+    (("my dog is hunched over and shaking, i think hes in a lot of pain",), "severe_pain"),
+    (("he yelps and snaps if you go near his belly",), "severe_pain"),
+    (("she's in agony",), "severe_pain"),
+    (("my cat is howling in pain",), "severe_pain"),
+    (
+        ("he's whimpering nonstop and wont lie down, he seems to be in terrible pain",),
+        "severe_pain",
+    ),
+    (("she screams when she moves her neck",), "severe_pain"),
+    (("he is in excruciating pain",), "severe_pain"),
+    (("the pain seems really bad, shes shaking and crying",), "severe_pain"),
+    (("my dachshund is yelping in pain and wont move",), "severe_pain"),
+    (("she keeps crying and guarding her belly",), "severe_pain"),
+    (("he swallowed a sock this morning and has thrown up twice",), "foreign_body"),
+    (("she ate a hair tie and now she wont eat and is throwing up",), "foreign_body"),
+    (("my lab ate a corn cob yesterday and now hes vomiting",), "foreign_body"),
+    (("the puppy swallowed a rock and is straining to poop",), "foreign_body"),
+    (("my cat ate some string and keeps gagging and throwing up",), "foreign_body"),
+    (("he chewed up a toy and swallowed the squeaker, now hes lethargic",), "foreign_body"),
+    (("she gulped down a chicken bone and now she is throwing up",), "foreign_body"),
+    (("i think he swallowed a sock", "hes been sick three times"), "foreign_body"),
+    (("my dog ate part of a tennis ball and has been vomiting all day",), "foreign_body"),
+    (("my cat swallowed a needle and thread and is drooling and crying",), "foreign_body"),
+    (("he ate a kids toy and hasnt pooped and seems in pain",), "foreign_body"),
+    (("she swallowed a peach pit and has been throwing up since",), "foreign_body"),
+    (("my dog got clipped by a truck",), "trauma"),
+    (("our cat fell off the balcony from the fourth floor",), "trauma"),
+    (("a big dog grabbed my chihuahua and shook her, theres puncture holes",), "trauma"),
+    (("he got run over in the driveway",), "trauma"),
+    (("my cat was mauled by a coyote",), "trauma"),
+    (("someone shot my dog with a pellet gun",), "trauma"),
+    (("a car hit her",), "trauma"),
+    (("she jumped out of the moving car",), "trauma"),
+    (("he was attacked by the neighbours pit bull and has bite wounds",), "trauma"),
+    (("the garage door came down on him",), "trauma"),
+    (("our puppy fell down the whole flight of stairs",), "trauma"),
+    (("my cat got hit on the road",), "trauma"),
+    (("my dog has been pushing for an hour and no puppy",), "labour"),
+    (
+        ("she had two kittens but its been three hours and nothing more, shes still straining",),
+        "labour",
+    ),
+    (("theres green discharge and no puppies yet",), "labour"),
+    (("a puppy is stuck halfway out",), "labour"),
+    (("my cat is in labor and has been straining for 40 minutes",), "labour"),
+    (("she delivered one pup 3 hours ago and theres no more coming",), "labour"),
+    (("my pregnant dog has black discharge and hasnt had any puppies",), "labour"),
+    (("shes been having contractions for over an hour without a kitten",), "labour"),
+    (("shes having her puppies and i can see a leg sticking out, she cant push it out",), "labour"),
+    (("our bitch is whelping, it's been hours since the last puppy",), "labour"),
+    (("my cat is giving birth and seems exhausted, no kitten in two and a half hours",), "labour"),
+    (("shes due and pushing hard for 45 mins and nothing",), "labour"),
+    (("we left him in the car for a bit and now hes panting really hard",), "heatstroke"),
+    (("my dog collapsed on our walk in the heat",), "heatstroke"),
+    (("she was out in the sun all afternoon and now shes wobbly and drooling",), "heatstroke"),
+    (("my bulldog overheated at the park",), "heatstroke"),
+    (("he got too hot playing fetch and cant stop panting",), "heatstroke"),
+    (("she was locked in the hot car",), "heatstroke"),
+    (("he was in the sun all day and now hes burning up and panting heavily",), "heatstroke"),
+    (("my dog has heat stroke",), "heatstroke"),
+    (("my pug was outside in 95 degrees and now hes breathing really heavy",), "heatstroke"),
+    (("she got stuck in the greenhouse and is panting hard and wobbly",), "heatstroke"),
+    (("after the hike in the heat hes collapsed",), "heatstroke"),
+    (("left in a hot car for twenty minutes",), "heatstroke"),
+    (("her eye came out of the socket",), "eye_trauma"),
+    (("my pug's eyeball popped out",), "eye_trauma"),
+    (("a stick went into his eye",), "eye_trauma"),
+    (("theres a thorn stuck in her eye",), "eye_trauma"),
+    (("his eye is hanging out",), "eye_trauma"),
+    (("the cat clawed his eye and its punctured",), "eye_trauma"),
+    (("her eye is bulging way out of her head",), "eye_trauma"),
+    (("a fish hook got caught in his eye",), "eye_trauma"),
+    (("his eye got poked by a branch and theres fluid leaking out",), "eye_trauma"),
+    (("my shih tzu's eye is out of its socket",), "eye_trauma"),
+    (("her eye looks like its pushed forward out of the socket",), "eye_trauma"),
+    (("he got a pencil in the eye",), "eye_trauma"),
+    (("his ear has been bleeding through the bandage all evening",), "bleeding"),
+    (("we cant make it stop bleeding, its her paw pad",), "bleeding"),
+    (("she cant keep down even water",), "severe_gi"),
+    (("he cant hold even a sip of water down",), "severe_gi"),
+    (("her tummy is blown up and hard and she keeps trying to be sick",), "severe_gi"),
+    (("his abdomen looks enlarged and hes pacing and drooling",), "severe_gi"),
+    (("we found him in the hot van after the game",), "heatstroke"),
+    (("she was waiting in the car with the windows up for an hour",), "heatstroke"),
+    (("he leapt out of the back of the truck on the highway",), "trauma"),
+    (("my dog was hit crossing the street",), "trauma"),
+    (("hes guarding his tummy and wont lie down",), "severe_pain"),
+    (("she is in such pain, she wont move",), "severe_pain"),
+    (("my boy cat keeps trying to tinkle and nothing",), "urinary_obstruction"),
+    (("my tom has been trying to go potty for an hour and only drips",), "urinary_obstruction"),
+    (("no urine since this morning and he keeps squatting",), "urinary_obstruction"),
+    (("she hasnt urinated since yesterday and is straining",), "urinary_obstruction"),
+    (("theres a piece of twig in her eye",), "eye_trauma"),
+    (("a cactus spine went into his eye",), "eye_trauma"),
+    (("hes not breathing",), "breathing"),
+]
+
+NEAR_MISSES: list[tuple[tuple[str, ...], str]] = [
+    (("my neighbours dog got hit by a car, mine is fine, can i book a checkup",), "routine"),
+    (("what if he eats a grape, is that bad",), "routine"),
+    (
+        ("he had a seizure two years ago and has been fine since, need a refill of his phenobarb",),
+        "routine",
+    ),
+    (("she threw up once this morning and is fine now",), "routine"),
+    (("no blood in his stool, just a bit soft",), "routine"),
+    (("my cat is peeing a lot more than usual but its coming out fine",), "urgent"),
+    (("his cough is the same old heart cough the cardiologist knows about",), "urgent"),
+    (("she is limping on her back leg but eating and playing",), "urgent"),
+    (("he vomited twice today but is bright and drinking",), "urgent"),
+    (("her eye is a bit red and shes squinting",), "urgent"),
+    (("the scratch on his nose bled a little but its stopped",), "routine"),
+    (("my dog is not in pain, just itchy",), "routine"),
+    (("is chocolate toxic for cats",), "routine"),
+    (("my sister's cat ate a lily last week, mine didn't",), "routine"),
+    (("she swallowed a sock but is acting totally normal",), "urgent"),
+    (("he is not breathing hard at all, just sneezing",), "urgent"),
+    (("my dog is due to have puppies next week, what should i prepare",), "routine"),
+    (("he's been panting a bit after his walk but its cooled down and hes fine",), "routine"),
+    (("the incision looks a little red",), "urgent"),
+    (("my cat has a small bite wound from another cat, not bleeding",), "urgent"),
+    (("she isnt breathing heavy, she just has a runny nose",), "urgent"),
+    (("he hasnt peed since lunch but hes not straining or trying, just sleepy",), "urgent"),
+    (("his belly is a bit round because hes fat, otherwise normal",), "routine"),
+    (
+        ("we drove to the park in the car, it was a nice cool day, need a vaccine appointment",),
+        "routine",
+    ),
+]
+
+
+@pytest.mark.parametrize(("turns", "flag"), RED_FLAG_PROBES)
+def test_red_flag_wording_is_emergency(turns: tuple[str, ...], flag: str) -> None:
+    v = run(*turns)
+    assert v.disposition == "emergency" and flag in v.red_flags, v.reasons
+
+
+@pytest.mark.parametrize(("turns", "expected"), NEAR_MISSES)
+def test_near_miss_is_not_emergency(turns: tuple[str, ...], expected: str) -> None:
+    v = run(*turns)
+    assert v.disposition == expected, v.reasons
