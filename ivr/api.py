@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
@@ -134,55 +134,37 @@ def _detail(t: Ticket, events: list[TicketEvent]) -> dict[str, Any]:
     return out
 
 
+# The API's resource names for the lifecycle's actions.
+API_ACTIONS = {
+    "claim": "claim",
+    "release": "release",
+    "attempts": "attempt",
+    "notes": "note",
+    "resolve": "resolve",
+    "reopen": "reopen",
+}
+
+
 @bp.post("/tickets/<int:ticket_id>/<action>")
 def transition(ticket_id: int, action: str) -> Any:
     """claim | release | attempts | notes | resolve | reopen, with a JSON body."""
     body = request.get_json(silent=True) or {}
     if not isinstance(body, dict):
         abort(400, "the body must be a JSON object")
-    note = str(body.get("note", ""))
-    message_id = None
-    now = utcnow()
-    ttl = current_app.config.get("NIGHTDESK_CLAIM_MINUTES", 15)
-    from datetime import timedelta
-
+    verb = API_ACTIONS.get(action)
+    if verb is None:
+        abort(404, f"no action {action!r}")
+    minutes = current_app.config.get("NIGHTDESK_CLAIM_MINUTES", services().settings.claim_minutes)
+    ttl = timedelta(minutes=minutes)
     with services().session() as session:
         if session.get(Ticket, ticket_id) is None:
             abort(404, f"ticket {ticket_id} does not exist")
         user = api_user(session)
         try:
-            if action == "claim":
-                lifecycle.claim(session, ticket_id, user, now, ttl=timedelta(minutes=ttl))
-            elif action == "release":
-                lifecycle.release(session, ticket_id, user, now)
-            elif action == "attempts":
-                lifecycle.log_attempt(
-                    session,
-                    ticket_id,
-                    user,
-                    now,
-                    str(body.get("result", "")),
-                    note=note,
-                    ttl=timedelta(minutes=ttl),
-                )
-            elif action == "notes":
-                lifecycle.add_note(session, ticket_id, user, now, str(body.get("text", "")))
-            elif action == "resolve":
-                t = session.get(Ticket, ticket_id)
-                assert t is not None
-                message_id = lifecycle.resolve(
-                    session,
-                    ticket_id,
-                    user,
-                    now,
-                    str(body.get("outcome", "")),
-                    policy=services().policies.by_id(t.clinic_id),
-                    note=note,
-                ).message_id
-            elif action == "reopen":
-                lifecycle.reopen(session, ticket_id, user, now, note=note)
-            else:
-                abort(404, f"no action {action!r}")
+            message_id = lifecycle.apply(
+                session, ticket_id, user, utcnow(), verb, body,
+                policy_of=services().policies.by_id, ttl=ttl,
+            )  # fmt: skip
             session.commit()
         except lifecycle.TransitionError as exc:
             session.rollback()

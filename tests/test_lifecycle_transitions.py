@@ -177,3 +177,26 @@ def test_two_concurrent_claims_exactly_one_wins(services: Services) -> None:
             t = s.get(Ticket, tid)
             assert t is not None and t.claimed_by == winner.id
             assert [e.kind for e in lc.events(s, tid)] == ["claimed"]
+
+
+def test_apply_runs_named_actions_with_their_fields(services: Services) -> None:
+    tid, casey, _ = _setup(services)
+    policy_of = services.policies.by_id
+    with services.session() as s:
+        for action, fields in [
+            ("claim", {}),
+            ("attempt", {"result": "no_answer", "note": "rang out"}),
+            ("note", {"text": "try the work number"}),
+        ]:
+            assert lc.apply(s, tid, casey, NOW, action, fields, policy_of=policy_of) is None
+        message_id = lc.apply(
+            s, tid, casey, NOW, "resolve", {"outcome": "could_not_reach"}, policy_of=policy_of
+        )
+        assert message_id is not None  # the call-in SMS, to send after commit
+        with pytest.raises(LookupError):
+            lc.apply(s, tid, casey, NOW, "delete", {}, policy_of=policy_of)
+        with pytest.raises(lc.TransitionError):
+            lc.apply(s, tid, casey, NOW, "attempt", {"result": "??"}, policy_of=policy_of)
+        s.commit()
+        kinds = [e.kind for e in lc.events(s, tid)]
+        assert kinds == ["claimed", "attempt", "note", "resolved"]

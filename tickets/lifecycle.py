@@ -8,6 +8,7 @@ clause after the row lock). An expired claim counts as open.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -256,3 +257,45 @@ def events(session: Session, ticket_id: int) -> list[TicketEvent]:
             select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
         )
     )
+
+
+ACTIONS = ("claim", "release", "attempt", "note", "resolve", "reopen")
+
+
+def apply(
+    session: Session,
+    ticket_id: int,
+    user: StaffUser,
+    now: datetime,
+    action: str,
+    fields: Mapping[str, Any],
+    *,
+    policy_of: Callable[[str], Policy | None],
+    ttl: timedelta = CLAIM_TTL,
+) -> int | None:
+    """One named change with its fields (a form or a JSON body), for the dashboard and the API.
+
+    Returns the id of an owner SMS to send after commit, if the change recorded one.
+    """
+
+    def field(name: str) -> str:
+        return str(fields.get(name) or "")
+
+    if action == "claim":
+        claim(session, ticket_id, user, now, ttl=ttl)
+    elif action == "release":
+        release(session, ticket_id, user, now)
+    elif action == "attempt":
+        log_attempt(session, ticket_id, user, now, field("result"), note=field("note"), ttl=ttl)
+    elif action == "note":
+        add_note(session, ticket_id, user, now, field("text"))
+    elif action == "resolve":
+        policy = policy_of(_load(session, ticket_id).clinic_id)
+        return resolve(
+            session, ticket_id, user, now, field("outcome"), policy=policy, note=field("note")
+        ).message_id
+    elif action == "reopen":
+        reopen(session, ticket_id, user, now, note=field("note"))
+    else:
+        raise LookupError(f"no action {action!r}; one of {ACTIONS}")
+    return None

@@ -114,47 +114,17 @@ def ticket(ticket_id: int) -> Any:
 
 def _act(ticket_id: int, action: str) -> Any:
     """Run one lifecycle change for the logged-in user, commit, then enqueue any SMS."""
-    form = request.form
-    message_id = None
+    if action not in lifecycle.ACTIONS:
+        abort(404)
     with services().session() as s:
         _ticket_or_404(s, ticket_id)
         user = s.get(StaffUser, staff().id)
         assert user is not None
-        at = now()
         try:
-            if action == "claim":
-                lifecycle.claim(s, ticket_id, user, at, ttl=claim_ttl())
-            elif action == "release":
-                lifecycle.release(s, ticket_id, user, at)
-            elif action == "attempt":
-                lifecycle.log_attempt(
-                    s,
-                    ticket_id,
-                    user,
-                    at,
-                    form.get("result", ""),
-                    note=form.get("note", ""),
-                    ttl=claim_ttl(),
-                )
-            elif action == "note":
-                lifecycle.add_note(s, ticket_id, user, at, form.get("text", ""))
-            elif action == "resolve":
-                t = s.get(Ticket, ticket_id)
-                assert t is not None
-                res = lifecycle.resolve(
-                    s,
-                    ticket_id,
-                    user,
-                    at,
-                    form.get("outcome", ""),
-                    policy=services().policies.by_id(t.clinic_id),
-                    note=form.get("note", ""),
-                )
-                message_id = res.message_id
-            elif action == "reopen":
-                lifecycle.reopen(s, ticket_id, user, at, note=form.get("note", ""))
-            else:
-                abort(404)
+            message_id = lifecycle.apply(
+                s, ticket_id, user, now(), action, request.form,
+                policy_of=services().policies.by_id, ttl=claim_ttl(),
+            )  # fmt: skip
             s.commit()
         except lifecycle.TransitionError as exc:
             s.rollback()
