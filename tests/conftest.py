@@ -18,6 +18,7 @@ from rq import SimpleWorker
 from sqlalchemy import create_engine, text
 from twilio.request_validator import RequestValidator
 
+from config.policy import Policy, load_policy
 from config.settings import DEFAULT_POLICY_DIR, Settings
 from nightdesk.services import (
     Services,
@@ -110,6 +111,18 @@ def twilio_api() -> Iterator[twilio_api_mod.TwilioAPI]:
     yield api
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def example() -> Policy:
+    """The fictional example clinic of config/clinics/."""
+    return load_policy(DEFAULT_POLICY_DIR / "example.yaml")
+
+
+@pytest.fixture(scope="session")
+def harbor() -> Policy:
+    """A second clinic (New York, overnight hours, two ERs, a daily rotation)."""
+    return load_policy(Path(__file__).parent / "data" / "policies" / "harbor.yaml")
 
 
 @pytest.fixture

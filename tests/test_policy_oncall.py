@@ -6,10 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-
-from config.policy import Policy, load_policy, parse_policy
-from config.settings import DEFAULT_POLICY_DIR
+from config.policy import Policy, parse_policy
 
 CHI = ZoneInfo("America/Chicago")
 NY = ZoneInfo("America/New_York")
@@ -24,16 +21,6 @@ clinic:
 er: {name: City ER, phone: "+15555550399", address: "1 Main St"}
 on_call: {phone: "+15555550342"}
 """
-
-
-@pytest.fixture(scope="module")
-def example() -> Policy:
-    return load_policy(DEFAULT_POLICY_DIR / "example.yaml")
-
-
-@pytest.fixture(scope="module")
-def harbor() -> Policy:
-    return load_policy(DATA / "harbor.yaml")
 
 
 def test_minimal_file_one_person_always_on_call() -> None:

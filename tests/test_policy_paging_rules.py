@@ -7,17 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from config.policy import Policy, load_policy, parse_policy
-from config.settings import DEFAULT_POLICY_DIR
+from config.policy import Policy, parse_policy
 
 CHI = ZoneInfo("America/Chicago")
 NIGHT = datetime(2026, 11, 24, 2, 0, tzinfo=CHI)  # Tuesday 2 a.m.
 STRANGER, VIP, SURGERY = "+15555550123", "+15555550177", "+15555550188"
-
-
-@pytest.fixture(scope="module")
-def example() -> Policy:
-    return load_policy(DEFAULT_POLICY_DIR / "example.yaml")
 
 
 @pytest.mark.parametrize(
