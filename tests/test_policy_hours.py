@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +11,6 @@ from config.policy import Policy, parse_policy
 
 CHI = ZoneInfo("America/Chicago")
 NY = ZoneInfo("America/New_York")
-DATA = Path(__file__).parent / "data" / "policies"
 
 SUNDAY_CLINIC = """
 clinic:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from config.policy import Policy, parse_policy
 
 CHI = ZoneInfo("America/Chicago")
 NY = ZoneInfo("America/New_York")
-DATA = Path(__file__).parent / "data" / "policies"
 
 MINIMAL = """
 clinic:
