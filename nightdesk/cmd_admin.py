@@ -6,12 +6,12 @@ import click
 from sqlalchemy import select
 
 from config.settings import Settings, SettingsError
-from nightdesk.services import build_services
+from nightdesk.services import Services, build_services
 from tickets import db
 from tickets.models import OutboundMessage
 
 
-def _services() -> object:
+def _services() -> Services:
     try:
         return build_services(Settings.from_env())
     except SettingsError as exc:
@@ -27,7 +27,7 @@ def register(cli: click.Group) -> None:
     def upgrade() -> None:
         """Apply every migration (safe to run on every deploy)."""
         services = _services()
-        db.upgrade(services.engine)  # type: ignore[attr-defined]
+        db.upgrade(services.engine)
         click.echo("database is at the newest schema")
 
     @cli.command()
@@ -35,7 +35,7 @@ def register(cli: click.Group) -> None:
     def outbox(limit: int) -> None:
         """Show the newest outgoing SMS and calls (what was sent, or kept in the local outbox)."""
         services = _services()
-        with services.session() as session:  # type: ignore[attr-defined]
+        with services.session() as session:
             rows = session.scalars(
                 select(OutboundMessage).order_by(OutboundMessage.id.desc()).limit(limit)
             ).all()

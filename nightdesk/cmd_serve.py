@@ -12,20 +12,19 @@ from pathlib import Path
 import click
 
 from config.settings import Settings, SettingsError
-from nightdesk.services import build_services, redis_url_of, stop_embedded_redis
+from nightdesk.services import Services, build_services, redis_url_of, stop_embedded_redis
 from tickets import db
 
 log = logging.getLogger("nightdesk.serve")
 
 
 def _banner(settings: Settings, url: str, redis_url: str, admin: tuple[str, str] | None) -> str:
-    svc_policy = settings.policy_path
     lines = [
         "",
         f"Nightdesk is running at {url}",
         f"  database   {settings.sqlalchemy_url.split('@')[-1]}",
         f"  redis      {redis_url}" + ("  (embedded)" if not settings.redis_url else ""),
-        f"  policy     {svc_policy}",
+        f"  policy     {settings.policy_path}",
         "  twilio     "
         + (
             "live REST API"
@@ -49,10 +48,10 @@ def _banner(settings: Settings, url: str, redis_url: str, admin: tuple[str, str]
     return "\n".join(lines)
 
 
-def _first_admin(services: object) -> tuple[str, str] | None:
+def _first_admin(services: Services) -> tuple[str, str] | None:
     from tickets.users import ensure_first_admin
 
-    with services.session() as session:  # type: ignore[attr-defined]
+    with services.session() as session:
         return ensure_first_admin(session)
 
 
