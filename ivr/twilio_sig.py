@@ -17,12 +17,20 @@ log = logging.getLogger(__name__)
 
 
 def public_url() -> str:
-    """The URL Twilio called: the configured public base + path, or the proxied request URL."""
+    """The URL Twilio called: the configured public base + path, or the proxied request URL.
+
+    Read straight from the WSGI environ (after ProxyFix): werkzeug's request.url does IRI
+    round trips that cost more than the HMAC; the check falls back to it on a mismatch.
+    """
+    env = request.environ
+    path = env.get("SCRIPT_NAME", "") + env.get("PATH_INFO", "")
+    query = env.get("QUERY_STRING", "")
+    tail = path + ("?" + query if query else "")
     base = services().settings.public_base_url
     if base:
-        url = base + request.path
-        return url + ("?" + request.query_string.decode() if request.query_string else "")
-    return request.url
+        return base + tail
+    host = env.get("HTTP_HOST") or f"{env.get('SERVER_NAME', '')}:{env.get('SERVER_PORT', '')}"
+    return f"{env.get('wsgi.url_scheme', 'http')}://{host}{tail}"
 
 
 @functools.lru_cache(maxsize=4)
@@ -36,10 +44,15 @@ def is_valid_twilio_request() -> bool:
         return True
     signature = request.headers.get("X-Twilio-Signature", "")  # validate() raises on None
     validator, url, form = _validator(token), public_url(), request.form
-    # One HMAC for the URL as configured (the usual case); validate() tries both port variants.
+    # One HMAC for the URL as configured (the usual case); validate() tries both port variants,
+    # then werkzeug's own reading of the URL.
     if hmac.compare_digest(validator.compute_signature(url, form), signature):
         return True
-    return bool(validator.validate(url, form, signature))
+    if validator.validate(url, form, signature):
+        return True
+    return not services().settings.public_base_url and bool(
+        validator.validate(request.url, form, signature)
+    )
 
 
 def twilio_webhook(view: Callable[..., Any]) -> Callable[..., Any]:

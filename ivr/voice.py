@@ -7,7 +7,6 @@ signature-checked, idempotent on (CallSid, step) and never answers with a 500.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +18,7 @@ from config.policy import Policy
 from ivr import prompts, services
 from ivr.conversation import new_conversation, step
 from ivr.flow_model import HANGUP, SILENCE, START, Conversation, ConversationStore, Event, Reply
+from ivr.step_store import UNCHECKED, Conflict, Peek
 from ivr.twilio_sig import twilio_webhook, twiml_response
 from nightdesk.services import Services
 from tickets.outbound import mask
@@ -27,7 +27,7 @@ from workers.tickets import file_ticket
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__)
-SEEN_TTL = 24 * 3600
+ATTEMPTS = 3  # reads of the conversation a step may need when concurrent webhooks move it on
 STATUS_RANK = {"queued": 0, "initiated": 0, "ringing": 1, "in-progress": 2, "answered": 2}
 TERMINAL = ("completed", "busy", "failed", "no-answer", "canceled")
 MAX_HINTS = 400
@@ -96,36 +96,6 @@ def _file(svc: Services, conv: Conversation, stage: str) -> None:
     enqueue(svc.queue, file_ticket, "voice", conv.id, key=f"{conv.source_key}:{stage}")
 
 
-class _Duplicate(Exception):
-    """This (CallSid, step) was already answered; carries that answer."""
-
-    def __init__(self, twiml: str):
-        super().__init__("duplicate webhook")
-        self.twiml = twiml
-
-
-def _claim(svc: Services, sid: str, step_name: str) -> tuple[str, Conversation | None]:
-    """Claim (CallSid, step) and load the conversation in one round trip; _Duplicate if taken."""
-    key = f"nd:seen:voice:{sid}:{step_name}"
-    pipe = svc.redis.pipeline(transaction=False)
-    pipe.set(key, "", nx=True, ex=SEEN_TTL)
-    pipe.get(ConversationStore.key("voice", sid))
-    first, raw = pipe.execute()
-    if not first:
-        raise _Duplicate(_wait_for_answer(svc, key))
-    return key, Conversation.from_json(raw) if raw else None
-
-
-def _wait_for_answer(svc: Services, key: str) -> str:
-    """The first request may still be working on this step: wait for its answer."""
-    for _ in range(100):
-        cached = svc.redis.get(key)
-        if cached:
-            return cached.decode() if isinstance(cached, bytes) else str(cached)
-        time.sleep(0.05)
-    raise TimeoutError(f"{key}: the first request left no answer")
-
-
 def _event(form: Mapping[str, str]) -> Event:
     digits = (form.get("Digits") or "").strip()
     if digits:
@@ -140,20 +110,35 @@ def _event(form: Mapping[str, str]) -> Event:
     return Event(SILENCE)
 
 
-def _advance(svc: Services, key: str, conv: Conversation, policy: Policy, event: Event) -> str:
-    """One step; the new conversation and the answer are stored in one round trip."""
+def _advance(
+    svc: Services, step_name: str, conv: Conversation, policy: Policy, event: Event, version: str
+) -> str:
+    """One step, committed with its answer in one round trip; a duplicate gets the first answer."""
     reply = step(conv, event, engine=svc.triage, policy=policy, now=clock())
     twiml = str(render(reply, policy))
     new = reply.conversation
-    pipe = svc.redis.pipeline(transaction=False)
-    _store(svc).save(new, pipe)
-    pipe.set(key, twiml, ex=SEEN_TTL)
-    pipe.execute()
+    earlier = svc.steps.commit(new, step_name, twiml, version=version)
+    if earlier is not None:  # another request answered this step first: nothing more to do
+        return earlier
     if "send_er_sms" in reply.actions:
         _file(svc, new, "emergency")
     if new.done:
         _file(svc, new, "end")
     return twiml
+
+
+def _with_fresh_state(sid: str, step_name: str, run: Callable[[Peek], str]) -> str:
+    """Run a step on the stored conversation; replay an earlier answer; recompute on Conflict."""
+    svc = services()
+    for _ in range(ATTEMPTS):
+        peek = svc.steps.peek("voice", sid, step_name)
+        if peek.answer is not None:
+            return peek.answer
+        try:
+            return run(peek)
+        except Conflict:
+            continue  # a concurrent webhook of this call moved it on: read it again
+    raise Conflict(f"call …{sid[-6:]} kept changing during {step_name}")
 
 
 def _fallback(svc: Services, sid: str, policy: Policy | None, exc: BaseException) -> str:
@@ -199,21 +184,16 @@ def _fallback(svc: Services, sid: str, policy: Policy | None, exc: BaseException
     return str(resp)
 
 
-def _safely(
-    sid: str, policy: Policy | None, run: Callable[[], str], key: str | None = None
-) -> Response:
+def _safely(sid: str, policy: Policy | None, run: Callable[[], str], step_name: str) -> Response:
     svc = services()
     try:
         twiml = run()
-    except _Duplicate as dup:
-        twiml = dup.twiml
     except Exception as exc:  # noqa: BLE001 - a webhook never answers a caller with a 500
         twiml = _fallback(svc, sid, policy, exc)
-        if key:
-            try:  # a retry of this step gets the same words, and nothing is filed twice
-                svc.redis.set(key, twiml, ex=SEEN_TTL)
-            except Exception as again:  # noqa: BLE001
-                log.error("could not remember the fallback for …%s: %r", sid[-6:], again)
+        try:  # a retry of this step gets the same words, and nothing is filed twice
+            svc.steps.remember("voice", sid, step_name, twiml)
+        except Exception as again:  # noqa: BLE001
+            log.error("could not remember the fallback for …%s: %r", sid[-6:], again)
     return twiml_response(twiml)
 
 
@@ -230,38 +210,34 @@ def incoming() -> Response:
         resp.hangup()
         return twiml_response(resp)
 
-    key = f"nd:seen:voice:{sid}:start"
-
     def run() -> str:
         now = clock()
         if policy.is_open(now):
             resp = VoiceResponse()
             resp.dial(policy.front_desk or policy.phone)
             return str(resp)
-        _claim(svc, sid, "start")
         conv = new_conversation(channel="voice", conv_id=sid, policy=policy, caller=caller, now=now)
-        return _advance(svc, key, conv, policy, Event(START))
+        return _advance(svc, "start", conv, policy, Event(START), UNCHECKED)
 
-    return _safely(sid, policy, run, key)
+    return _safely(sid, policy, run, "start")
 
 
 @bp.post("/voice/turn/<int:n>")
 @twilio_webhook
 def turn(n: int) -> Response:
     svc, form = services(), request.form
-    sid = form.get("CallSid", "")
-    key = f"nd:seen:voice:{sid}:turn{n}"
+    sid, step_name = form.get("CallSid", ""), f"turn{n}"
     policy = svc.policies.for_number(form.get("To"))
 
-    def run() -> str:
+    def run(peek: Peek) -> str:
         nonlocal policy
-        _, conv = _claim(svc, sid, f"turn{n}")
+        conv = peek.conversation
         policy = (svc.policies.by_id(conv.clinic_id) if conv else None) or policy
         if conv is None or policy is None:
             raise LookupError(f"no conversation for call …{sid[-6:]} (expired or unknown)")
-        return _advance(svc, key, conv, policy, _event(form))
+        return _advance(svc, step_name, conv, policy, _event(form), peek.version)
 
-    return _safely(sid, policy, run, key)
+    return _safely(sid, policy, lambda: _with_fresh_state(sid, step_name, run), step_name)
 
 
 @bp.post("/voice/status")
@@ -272,30 +248,25 @@ def status() -> Response:
     policy = svc.policies.for_number(form.get("To"))
 
     step_name = f"status:{call_status}"
-    key = f"nd:seen:voice:{sid}:{step_name}"
 
-    def run() -> str:
-        _, conv = _claim(svc, sid, step_name)
-        answer = str(VoiceResponse())
-        pipe = svc.redis.pipeline(transaction=False)
-        pipe.set(key, answer, ex=SEEN_TTL)
+    def run(peek: Peek) -> str:
+        answer, conv = str(VoiceResponse()), peek.conversation
+        if conv is None:  # open hours (dialled through) or an unknown number
+            svc.steps.remember("voice", sid, step_name, answer)
+            return answer
         refile = False
-        if conv is not None:  # None: open hours (dialled through) or an unknown number
-            rank = 3 if call_status in TERMINAL else STATUS_RANK.get(call_status, 0)
-            old = 3 if conv.call_status in TERMINAL else STATUS_RANK.get(conv.call_status, -1)
-            if rank > old:  # monotonic: a late 'ringing' never undoes 'completed'
-                if call_status in TERMINAL and not conv.done:  # hung up mid-conversation
-                    conv_policy = svc.policies.by_id(conv.clinic_id) or policy
-                    assert conv_policy is not None
-                    reply = step(
-                        conv, Event(HANGUP), engine=svc.triage, policy=conv_policy, now=clock()
-                    )
-                    conv, refile = reply.conversation, True
-                conv.call_status = call_status
-                _store(svc).save(conv, pipe)
-        pipe.execute()
-        if refile and conv is not None:  # a finished call was filed at its closing already
+        rank = 3 if call_status in TERMINAL else STATUS_RANK.get(call_status, 0)
+        old = 3 if conv.call_status in TERMINAL else STATUS_RANK.get(conv.call_status, -1)
+        if rank > old:  # monotonic: a late 'ringing' never undoes 'completed'
+            if call_status in TERMINAL and not conv.done:  # hung up mid-conversation
+                at = svc.policies.by_id(conv.clinic_id) or policy
+                assert at is not None
+                reply = step(conv, Event(HANGUP), engine=svc.triage, policy=at, now=clock())
+                conv, refile = reply.conversation, True
+            conv.call_status = call_status
+        earlier = svc.steps.commit(conv, step_name, answer, version=peek.version)
+        if earlier is None and refile:  # a finished call was filed at its closing already
             _file(svc, conv, "status")
-        return answer
+        return earlier or answer
 
-    return _safely(sid, policy, run, key)
+    return _safely(sid, policy, lambda: _with_fresh_state(sid, step_name, run), step_name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import random
 import shutil
 import socket
 import sqlite3
@@ -22,7 +23,7 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -32,16 +33,47 @@ from twilio.request_validator import RequestValidator
 
 TOKEN = "bench-auth-token-0123456789abcdef"
 CLINIC = "+15555550100"
-# A night-time routine call: the open question, then the engine's follow-up questions.
-SCRIPT = [
-    "my dog Max has been scratching his ears and shaking his head",
-    "it started about three days ago",
-    "he is eating and drinking fine",
-    "peeing and pooping normally",
+# Night-time routine calls of five answers: the open question (which says the animal, its name
+# and when it started), then the engine's remaining questions, then the callback confirmation.
+# Every call is worded differently, as real callers are: no cache can answer from an earlier call.
+PETS = [("dog", "he", n) for n in ("Max", "Cooper", "Rocky", "Buddy", "Duke", "Milo", "Tucker")] + [
+    ("cat", "she", n) for n in ("Luna", "Bella", "Daisy", "Chloe", "Cleo", "Nala", "Zoe", "Ivy")
+]
+COMPLAINTS = [
+    "scratching {pos} ears and shaking {pos} head",
+    "scratching at {pos} ears",
+    "licking {pos} paws and {pos} skin is itchy",
+    "a bit itchy with some dandruff on {pos} back",
+    "chewing at a small lump on {pos} side",
+]
+ONSETS = ["since Tuesday", "for three days", "since last week", "for about a week", "for 2 days"]
+FINE = ["fine", "normally", "like usual", "as always", "okay"]
+ACTING = ["normal, just itchy", "like {pro}self, playful", "fine, a bit annoyed", "normal"]
+NO_SURGERY = ["no surgery", "no, no surgery", "no surgery or procedures", "nope, no surgery"]
+SCRIPT = [  # one of them, for `--help` and the docs
+    "my dog Max has been scratching his ears and shaking his head since Tuesday",
+    "he is eating and drinking fine, and peeing and pooping normally",
     "he is acting normal, just itchy",
     "no surgery",
     "1",
 ]
+
+
+def script_for(i: int) -> list[str]:
+    """The i-th caller's five answers (seeded by i, so runs are comparable)."""
+    rng = random.Random(i)
+    species, pro, name = rng.choice(PETS)
+    pos, self_ = ("his", "him") if pro == "he" else ("her", "her")
+    return [
+        f"my {species} {name} has been {rng.choice(COMPLAINTS).format(pos=pos)} "
+        f"{rng.choice(ONSETS)}",
+        f"{pro} is eating and drinking {rng.choice(FINE)}, and peeing and pooping normally",
+        f"{pro} is acting {rng.choice(ACTING).format(pro=self_)}",
+        rng.choice(NO_SURGERY),
+        "1",
+    ]
+
+
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 BARE_TWIML = (
     '<?xml version="1.0" encoding="UTF-8"?><Response><Gather action="/voice/turn/1" '
@@ -86,7 +118,7 @@ def _free_port() -> int:
 @contextmanager
 def _gunicorn(
     target: str, env: dict[str, str], port: int, workers: int, threads: int
-) -> Iterator[None]:
+) -> Iterator[subprocess.Popen[bytes]]:
     cmd = [
         sys.executable,
         "-m",
@@ -114,7 +146,7 @@ def _gunicorn(
                 if proc.poll() is not None:
                     raise RuntimeError(f"gunicorn exited: {' '.join(cmd)}") from None
                 time.sleep(0.1)
-        yield
+        yield proc
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -126,6 +158,8 @@ class Driver:
 
     port: int
     sign: bool
+    check: bool = False  # each call must reach the closing (a fallback or a stuck call is an error)
+    think: float = 0.0  # seconds a caller takes before each webhook (0: back to back, saturating)
     latencies: list[float] = field(default_factory=list)
     hangups: dict[str, float] = field(default_factory=dict)  # CallSid -> time of the hang-up
     errors: int = 0
@@ -136,6 +170,8 @@ class Driver:
         if self.sign:
             url = f"http://127.0.0.1:{self.port}{path}"
             headers["X-Twilio-Signature"] = RequestValidator(TOKEN).compute_signature(url, form)
+        if self.think:
+            time.sleep(self.think)
         t0 = time.perf_counter()
         conn.request("POST", path, body=urlencode(form), headers=headers)
         resp = conn.getresponse()
@@ -148,6 +184,7 @@ class Driver:
         return body
 
     def call(self, conn: http.client.HTTPConnection, script: list[str]) -> None:
+        """One call: the start, each answer to the <Gather> it was asked for, the hang-up."""
         sid = "CA" + uuid.uuid4().hex
         base = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": "+15555550123", "To": CLINIC}
         body = self.post(conn, "/voice", {**base, "CallStatus": "ringing"})
@@ -161,13 +198,17 @@ class Driver:
                 gather.get("action") or "/voice",
                 {**base, "CallStatus": "in-progress", key: line, "Confidence": "0.93"},
             )
+        if self.check and len(script) == 5 and not _closed(body):
+            with self.lock:
+                self.errors += 1
         with self.lock:
             self.hangups[sid] = time.perf_counter()
         self.post(conn, "/voice/status", {**base, "CallStatus": "completed"})
 
-    def run(self, calls: int, concurrency: int, script: list[str]) -> float:
-        """Play `calls` calls on `concurrency` connections; returns the wall time."""
-        todo = iter(range(calls))
+    def run(self, calls: range, concurrency: int, answers: int = 99) -> float:
+        """Play the calls numbered `calls` (their first `answers` answers) on `concurrency`
+        connections; returns the wall time."""
+        todo = iter(calls)
         take = threading.Lock()
 
         def worker() -> None:
@@ -175,9 +216,10 @@ class Driver:
             try:
                 while True:
                     with take:
-                        if next(todo, None) is None:
-                            return
-                    self.call(conn, script)
+                        i = next(todo, None)
+                    if i is None:
+                        return
+                    self.call(conn, script_for(i)[:answers])
             finally:
                 conn.close()
 
@@ -188,6 +230,49 @@ class Driver:
         for t in threads:
             t.join()
         return time.perf_counter() - t0
+
+
+class CpuMeter:
+    """CPU seconds (user + system) used by processes: a server with its children (gunicorn's
+    workers), the driver (this process) alone, since it is also the others' parent."""
+
+    def __init__(self, **groups: int) -> None:
+        self.groups = groups
+        self.start = self._read()
+
+    def _read(self) -> dict[str, float]:
+        import psutil
+
+        out: dict[str, float] = {}
+        for name, pid in self.groups.items():
+            total = 0.0
+            try:
+                root = psutil.Process(pid)
+                kids = root.children(recursive=True) if pid != os.getpid() else []
+                for proc in [root, *kids]:
+                    with suppress(psutil.NoSuchProcess):
+                        t = proc.cpu_times()
+                        total += t.user + t.system
+            except psutil.NoSuchProcess:
+                pass
+            out[name] = total
+        return out
+
+    def per_request(self, requests: int) -> str:
+        """'web 1.23 ms, driver 0.40 ms, ...': CPU per request since the meter started."""
+        end = self._read()
+        used = {k: (end[k] - self.start[k]) * 1000 / max(requests, 1) for k in self.groups}
+        parts = [f"{k} {v:.2f} ms" for k, v in used.items()]
+        return f"CPU per webhook: {', '.join(parts)} (total {sum(used.values()):.2f} ms)"
+
+
+def _closed(twiml: str) -> bool:
+    """The call ended with the callback promise and goodbye (not a fallback, not a question)."""
+    from ivr import prompts
+
+    root = ET.fromstring(twiml)
+    said = [el.text for el in root.iter("Say")]
+    return root.find("Gather") is None and prompts.render("goodbye") in said
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -224,14 +309,17 @@ def _drain(
     return jobs, time.perf_counter() - t0
 
 
-def _hangup_latency(db_path: Path, port: int, calls: int, timeout: float = 10.0) -> list[float]:
+def _hangup_latency(
+    db_path: Path, port: int, calls: int, first: int, timeout: float = 10.0
+) -> list[float]:
     """Seconds from a hang-up (status callback sent) to its contact row in the DB, call by call."""
     conn = sqlite3.connect(db_path, timeout=15)
     out: list[float] = []
     try:
         for _ in range(calls):
             d = Driver(port, sign=True)
-            d.run(1, 1, SCRIPT[:1])
+            d.run(range(first, first + 1), 1, answers=1)  # hangs up after the first answer
+            first += 1
             [(sid, hung_up)] = d.hangups.items()
             while time.perf_counter() - hung_up < timeout:
                 row = conn.execute("SELECT 1 FROM contact WHERE source_key = ?", (f"call:{sid}",))
@@ -251,13 +339,25 @@ def _hangup_latency(db_path: Path, port: int, calls: int, timeout: float = 10.0)
 @click.option("--threads", default=4, show_default=True, help="gunicorn threads per worker.")
 @click.option("--hangups", default=40, show_default=True, help="Calls timed hang-up → ticket.")
 @click.option(
+    "--think",
+    default=0.5,
+    show_default=True,
+    help="Seconds before each webhook in the paced run (0 skips it).",
+)
+@click.option(
     "--worker-during-load/--worker-after-load",
     default=True,
     show_default=True,
     help="Run the RQ worker during the webhook load (it shares the CPUs) or after it.",
 )
 def voice(
-    calls: int, concurrency: int, workers: int, threads: int, hangups: int, worker_during_load: bool
+    calls: int,
+    concurrency: int,
+    workers: int,
+    threads: int,
+    hangups: int,
+    think: float,
+    worker_during_load: bool,
 ) -> None:
     """Load-test the voice webhooks against a bare TwiML endpoint (targets: ≥0.5×, p99 ≤ 50 ms)."""
     from nightdesk.services import redis_url_of, start_embedded_redis
@@ -300,23 +400,29 @@ def voice(
         f"x {threads} threads, {os.cpu_count()} CPUs, loopback, RQ worker "
         f"{'running during' if worker_during_load else 'started after'} the load"
     ]
+    redis_pid = int(redis.info("server")["process_id"])
+    worker_pids = {"RQ worker": procs[0].pid} if procs else {}
     try:
         port = _free_port()
-        with _gunicorn("nightdesk.bench_voice:bare_app()", env, port, workers, threads):
-            Driver(port, sign=False).run(concurrency, concurrency, SCRIPT)  # warm-up
+        with _gunicorn("nightdesk.bench_voice:bare_app()", env, port, workers, threads) as web:
+            Driver(port, sign=False).run(range(concurrency), concurrency)  # warm-up
             bare = Driver(port, sign=False)
+            meter = CpuMeter(web=web.pid, driver=os.getpid())
             bare_line, bare_rps = _line(
-                "bare TwiML endpoint", bare, bare.run(calls, concurrency, SCRIPT)
+                "bare TwiML endpoint", bare, bare.run(range(calls), concurrency)
             )
-        out.append(bare_line)
+            bare_cpu = meter.per_request(len(bare.latencies))
+        out += [bare_line, "  " + bare_cpu]
         port = _free_port()
-        with _gunicorn("nightdesk.bench_voice:nightdesk_app()", env, port, workers, threads):
-            Driver(port, sign=True).run(concurrency, concurrency, SCRIPT)  # warm-up
-            ours = Driver(port, sign=True)
+        with _gunicorn("nightdesk.bench_voice:nightdesk_app()", env, port, workers, threads) as web:
+            Driver(port, sign=True).run(range(calls, calls + concurrency), concurrency)  # warm-up
+            ours = Driver(port, sign=True, check=True)
+            meter = CpuMeter(web=web.pid, driver=os.getpid(), redis=redis_pid, **worker_pids)
+            first = calls + concurrency
             ours_line, ours_rps = _line(
-                "nightdesk voice line", ours, ours.run(calls, concurrency, SCRIPT)
+                "nightdesk voice line", ours, ours.run(range(first, first + calls), concurrency)
             )
-            out.append(ours_line)
+            out += [ours_line, "  " + meter.per_request(len(ours.latencies))]
             p99 = _pct(ours.latencies, 99) * 1000
             out.append(
                 f"throughput ratio {ours_rps / bare_rps:.2f}x bare (target >= 0.5x); "
@@ -326,7 +432,18 @@ def voice(
                 start_worker()
             jobs, secs = _drain(redis, procs[0])
             out.append(f"worker backlog after the load: {jobs} jobs, drained in {secs:.1f} s")
-            lat = _hangup_latency(db_path, port, hangups)
+            first += calls
+            if think > 0:  # the same connections, each a caller who takes a moment to answer
+                paced = Driver(port, sign=True, check=True, think=think)
+                wall = paced.run(range(first, first + 2 * concurrency), concurrency)
+                first += 2 * concurrency
+                out.append(
+                    f"{concurrency} calls at a caller's pace ({think:g} s before each webhook): "
+                    f"{len(paced.latencies) / wall:.0f} req/s, p50 "
+                    f"{_pct(paced.latencies, 50) * 1000:.1f} ms, p99 "
+                    f"{_pct(paced.latencies, 99) * 1000:.1f} ms, errors {paced.errors}"
+                )
+            lat = _hangup_latency(db_path, port, hangups, first)
             out.append(
                 f"hang-up -> ticket stored (calls one at a time): {len(lat)} calls, p50 "
                 f"{statistics.median(lat) * 1000:.0f} ms, p95 {_pct(lat, 95) * 1000:.0f} ms"

@@ -21,6 +21,7 @@ from tickets import db
 if TYPE_CHECKING:
     from twilio.rest import Client
 
+    from ivr.step_store import StepStore
     from nlp import Engine as TriageEngine
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,13 @@ class Services:
     @cached_property
     def queue(self) -> Queue:
         return Queue(self.settings.queue_name, connection=self.redis, serializer=JSONSerializer)
+
+    @cached_property
+    def steps(self) -> StepStore:
+        """Webhook step answers and conversations in Redis (read and committed atomically)."""
+        from ivr.step_store import StepStore
+
+        return StepStore(self.redis, self.settings.conversation_ttl)
 
     @property
     def triage(self) -> TriageEngine:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from redis import Redis
 
+from config.settings import Settings
 from ivr.flow_model import Conversation
+from nightdesk.services import build_services
 from tests.conftest import AUTH_TOKEN, sign
 
 NIGHT = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)  # a Monday night in the example clinic
@@ -53,3 +57,27 @@ def test_conversation_json_round_trip_keeps_everything() -> None:
     assert copy == conv and copy is not conv and copy.turns is not conv.turns
     assert Conversation.from_json(conv.to_json()) == conv
     assert Conversation.from_json(conv.to_bytes()) == conv
+
+
+def test_without_a_public_base_url_the_proxied_url_is_what_is_signed(
+    settings: Settings, redis: Redis
+) -> None:
+    """Behind a load balancer (X-Forwarded-Proto/Host), the URL Twilio called is the signed one."""
+    from ivr import create_app
+
+    svc = build_services(dataclasses.replace(settings, public_base_url=None), redis=redis)
+    app = create_app(svc, test_config={"TESTING": True, "NIGHTDESK_CLOCK": lambda: NIGHT})
+    client = app.test_client()
+    form = {**FORM, "CallSid": "CA" + "3" * 32, "CallStatus": "ringing"}
+    proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "line.example.org"}
+    for url, status in [
+        ("https://line.example.org/voice", 200),
+        ("https://line.example.org:443/voice", 200),
+        ("http://localhost/voice", 403),
+        ("https://line.example.org/voice/turn/1", 403),
+    ]:
+        resp = client.post(
+            "/voice", data=form, headers={**proxied, "X-Twilio-Signature": sign(url, form)}
+        )
+        assert resp.status_code == status, url
+    svc.engine.dispose()
