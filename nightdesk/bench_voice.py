@@ -186,7 +186,8 @@ class Driver:
     def call(self, conn: http.client.HTTPConnection, script: list[str]) -> None:
         """One call: the start, each answer to the <Gather> it was asked for, the hang-up."""
         sid = "CA" + uuid.uuid4().hex
-        base = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": "+15555550123", "To": CLINIC}
+        caller = f"+1555{uuid.UUID(sid[2:]).int % 10**7:07d}"  # a night of different callers
+        base = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": caller, "To": CLINIC}
         body = self.post(conn, "/voice", {**base, "CallStatus": "ringing"})
         for line in script:
             gather = ET.fromstring(body).find("Gather")

@@ -66,8 +66,13 @@ def _union(a: list[Any], b: list[Any]) -> list[Any]:
 def _find_open(
     session: Session, clinic_id: str, caller: str, key: str, now: datetime, window: timedelta
 ) -> Ticket | None:
-    rows = session.scalars(
-        select(Ticket)
+    """The caller's open ticket about the same pet, if any (newest first).
+
+    Reads only ids and pet keys: a number that calls often (a shelter, a test phone) may have
+    many open tickets, and loading each whole row would decode all its JSON columns.
+    """
+    rows = session.execute(
+        select(Ticket.id, Ticket.pet_key)
         .where(
             Ticket.clinic_id == clinic_id,
             Ticket.caller == caller,
@@ -76,7 +81,8 @@ def _find_open(
         )
         .order_by(Ticket.created_at.desc())
     )
-    return next((t for t in rows if same_pet(t.pet_key, key)), None)
+    found = next((tid for tid, pet in rows if same_pet(pet, key)), None)
+    return session.get(Ticket, found) if found is not None else None
 
 
 def _apply(
