@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import queue
 import random
 import shutil
 import socket
@@ -164,38 +165,45 @@ class Driver:
     hangups: dict[str, float] = field(default_factory=dict)  # CallSid -> time of the hang-up
     errors: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Keep-alive connections shared by all calls: each webhook takes whichever is free, so a
+    # call's webhooks land on any web process, as behind a load balancer (a per-process cache
+    # gets no help from a call staying on one connection).
+    pool: queue.SimpleQueue[http.client.HTTPConnection] = field(default_factory=queue.SimpleQueue)
 
-    def post(self, conn: http.client.HTTPConnection, path: str, form: dict[str, str]) -> str:
+    def post(self, path: str, form: dict[str, str]) -> str:
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         if self.sign:
             url = f"http://127.0.0.1:{self.port}{path}"
             headers["X-Twilio-Signature"] = RequestValidator(TOKEN).compute_signature(url, form)
         if self.think:
             time.sleep(self.think)
-        t0 = time.perf_counter()
-        conn.request("POST", path, body=urlencode(form), headers=headers)
-        resp = conn.getresponse()
-        body = resp.read().decode()
-        elapsed = time.perf_counter() - t0
+        conn = self.pool.get()
+        try:
+            t0 = time.perf_counter()
+            conn.request("POST", path, body=urlencode(form), headers=headers)
+            resp = conn.getresponse()
+            body = resp.read().decode()
+            elapsed = time.perf_counter() - t0
+        finally:
+            self.pool.put(conn)
         with self.lock:
             self.latencies.append(elapsed)
             if resp.status != 200:
                 self.errors += 1
         return body
 
-    def call(self, conn: http.client.HTTPConnection, script: list[str]) -> None:
+    def call(self, script: list[str]) -> None:
         """One call: the start, each answer to the <Gather> it was asked for, the hang-up."""
         sid = "CA" + uuid.uuid4().hex
         caller = f"+1555{uuid.UUID(sid[2:]).int % 10**7:07d}"  # a night of different callers
         base = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": caller, "To": CLINIC}
-        body = self.post(conn, "/voice", {**base, "CallStatus": "ringing"})
+        body = self.post("/voice", {**base, "CallStatus": "ringing"})
         for line in script:
             gather = ET.fromstring(body).find("Gather")
             if gather is None:
                 break
             key = "Digits" if line.isdigit() else "SpeechResult"
             body = self.post(
-                conn,
                 gather.get("action") or "/voice",
                 {**base, "CallStatus": "in-progress", key: line, "Confidence": "0.93"},
             )
@@ -204,25 +212,24 @@ class Driver:
                 self.errors += 1
         with self.lock:
             self.hangups[sid] = time.perf_counter()
-        self.post(conn, "/voice/status", {**base, "CallStatus": "completed"})
+        self.post("/voice/status", {**base, "CallStatus": "completed"})
 
     def run(self, calls: range, concurrency: int, answers: int = 99) -> float:
         """Play the calls numbered `calls` (their first `answers` answers) on `concurrency`
         connections; returns the wall time."""
         todo = iter(calls)
         take = threading.Lock()
+        conns = [http.client.HTTPConnection("127.0.0.1", self.port, 30) for _ in range(concurrency)]
+        for conn in conns:
+            self.pool.put(conn)
 
         def worker() -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            try:
-                while True:
-                    with take:
-                        i = next(todo, None)
-                    if i is None:
-                        return
-                    self.call(conn, script_for(i)[:answers])
-            finally:
-                conn.close()
+            while True:
+                with take:
+                    i = next(todo, None)
+                if i is None:
+                    return
+                self.call(script_for(i)[:answers])
 
         threads = [threading.Thread(target=worker) for _ in range(concurrency)]
         t0 = time.perf_counter()
@@ -230,7 +237,10 @@ class Driver:
             t.start()
         for t in threads:
             t.join()
-        return time.perf_counter() - t0
+        wall = time.perf_counter() - t0
+        for conn in conns:
+            conn.close()
+        return wall
 
 
 class CpuMeter:
