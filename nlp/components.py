@@ -81,7 +81,7 @@ class LexiconMatcher:
         syms = [x for x in hits if x.label == "SYM"]
         qty = [(x.start, x.end) for x in hits if x.label in QUANTITY and x.end - x.start > 1]
         out: list[Hit] = []
-        for cid in {k.partition("#")[0] for k in parts}:
+        for cid in sorted({k.partition("#")[0] for k in parts}):
             heads, withs = parts.get(cid + "#head"), parts.get(cid + "#with")
             if not heads or not withs:
                 continue

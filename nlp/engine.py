@@ -15,11 +15,12 @@ from . import components as _components  # noqa: F401  (registers nd_lexicon)
 from . import context as _context  # noqa: F401  (registers nd_context)
 from . import tokenizer as _tokenizer  # noqa: F401  (registers the tokenizer)
 from .extract import collect
-from .hits import hits_of
-from .onset import Onset, OnsetParser
-from .patient import patient_of, species_of
+from .hits import hits_of, settle
+from .onset import Onset, OnsetParser, onsets_at
+from .patient import patient_of, patient_said, species_of, species_said
 from .rules import LEVEL, RuleIndex, decide, load_dispositions
 from .tokenizer import doc_text, words_of
+from .turn import Turn
 from .verdict import Verdict
 
 ACUTE_NOW = frozenset({"seizure", "collapse", "choking"})
@@ -38,25 +39,48 @@ def build_pipeline() -> Language:
 
 
 OLD_INJURY_H = 48  # SPEC 2: acute is now or in the last 48 hours
+MEMO_SIZE = 4096  # texts analyze() keeps processed: each webhook re-sends every earlier turn
 
 
 class Engine:
     """Analyses a conversation (all caller turns so far) into a Verdict."""
 
-    def __init__(self, nlp: Language) -> None:
+    def __init__(self, nlp: Language, *, memo_size: int = MEMO_SIZE) -> None:
         self.nlp = nlp
         self.onsets = OnsetParser()
         self.rules = RuleIndex(load_dispositions())
         self.known_words = _rule_words()
         self.procs = [proc for _name, proc in nlp.pipeline]
+        # text -> Turn, an LRU (thread-safe); the Turns in it are shared and never changed
+        self.memo = lru_cache(maxsize=memo_size)(self._parse)
 
     def triage(self, text: str, *, now: datetime) -> Verdict:
-        """Analyse one text (== analyze([text]))."""
-        return self.analyze([text], now=now)
+        """Analyse one text (the verdict of analyze([text]); a one-off, so not memoised)."""
+        return self.verdict([self._doc(text or "")], now=now)
 
     def analyze(self, turns: Sequence[str], *, now: datetime) -> Verdict:
         """Analyse the whole conversation so far; a red flag in any turn counts."""
-        return self.verdict([self._doc(t or "") for t in turns], now=now)
+        memo = self.memo
+        # memoised turns are shared: this verdict marks and widens hits of its own (fresh)
+        return self._verdict([memo(t or "").fresh() for t in turns], now)
+
+    def _parse(self, text: str) -> Turn:
+        """One text through the pipeline and what it says alone (memoised by self.memo)."""
+        turn = self._turn(self._doc(text))
+        settle(turn.hits)  # nothing left to fill in later, when threads share the hits
+        return turn
+
+    def _turn(self, doc: Doc) -> Turn:
+        """A processed doc as the verdict reads it (its hits are the doc's own, not copies)."""
+        words, text, hits = words_of(doc), doc_text(doc), hits_of(doc)
+        return Turn(
+            words,
+            text,
+            hits,
+            self.onsets.matches(words),
+            species_said(hits),
+            patient_said(text, words, hits, self.known_words),
+        )
 
     def _doc(self, text: str) -> Doc:
         """Run the pipeline on one text (the tokenizer, then each component in order)."""
@@ -71,19 +95,23 @@ class Engine:
             yield self.verdict([doc], now=now)
 
     def verdict(self, docs: Sequence[Doc], *, now: datetime) -> Verdict:
-        """Build the verdict from processed docs."""
-        onset, latest = self._onset(docs, now)
+        """Build the verdict from processed docs (it marks their hits: one verdict per doc)."""
+        return self._verdict([self._turn(d) for d in docs], now)
+
+    def _verdict(self, turns: Sequence[Turn], now: datetime) -> Verdict:
+        """Build the verdict from processed turns whose hits no other verdict reads."""
+        onset, latest = self._onset(turns, now)
         when = onset.text if onset else None
         # every time said is over a day ago: a resolved seizure, injury or exposure is not acute
         old = latest is not None and latest > 24
-        found = collect(docs, old_onset=old)
+        found = collect(turns, old_onset=old)
         if old and found.exposures:
             found.facts["exposure_old"] = when or ""
         if latest is not None and latest > OLD_INJURY_H and "wound.trauma" in found.facts:
             found.add("wound.old", when or "")  # an injury days ago, still sore: not acute (SPEC 2)
         facts = found.facts
-        species, breed = species_of(docs)
-        patient = patient_of(docs, self.known_words)
+        species, breed = species_of([t.species for t in turns])
+        patient = patient_of([t.patient for t in turns])
         patient.breed = breed
         if species:
             facts.setdefault(f"species.{species}", species)
@@ -94,16 +122,16 @@ class Engine:
                 facts.setdefault("toxin", facts[key])
         if onset is None and any(s.code in ACUTE_NOW and not s.negated for s in found.symptoms):
             onset = Onset("now", 0.0)
-        said = any(len(d) for d in docs)
+        said = any(t.words for t in turns)
         if not said:
             facts["unclear"] = "(nothing)"  # silence or noise: never left at routine
-        elif not found.symptoms and not found.exposures and _stammered(docs):
-            facts.setdefault("unclear", " / ".join(doc_text(d) for d in docs))
+        elif not found.symptoms and not found.exposures and _stammered(turns):
+            facts.setdefault("unclear", " / ".join(t.text for t in turns))
         if "unclear" in facts and (found.symptoms or any(k.startswith("intent.") for k in facts)):
             del facts["unclear"]  # "the line is bad" said next to a clear request
         level, red_flags, reasons = decide(self.rules, facts)
         if not reasons and said:
-            odd = self._unmapped(docs)
+            odd = self._unmapped(turns)
             if odd:  # SPEC 1: a sick pet described in words no rule knows -> the higher level
                 facts["distress"] = odd
                 level, red_flags, reasons = decide(self.rules, facts)
@@ -133,14 +161,14 @@ class Engine:
             answered=frozenset(t for t, f in ANSWERS if f in facts),
         )
 
-    def _unmapped(self, docs: Sequence[Doc]) -> str | None:
+    def _unmapped(self, turns: Sequence[Turn]) -> str | None:
         """Words about the pet that no rule knows ('hes grinding his teeth'), said as a present
         state and with no routine evidence (hypothetical, past, another animal, a question)."""
-        for doc in docs:
-            hits = hits_of(doc)
+        for turn in turns:
+            hits = turn.hits
             if any(h.mods & QUIET or h.label in QUIET_LABELS for h in hits):
                 return None
-            words = words_of(doc)
+            words = turn.words
             if "?" in words:
                 return None
             known = self.known_words
@@ -153,21 +181,23 @@ class Engine:
                         return " ".join(words[max(i - 1, 0) : j + 1])
         return None
 
-    def _onset(self, docs: Sequence[Doc], now: datetime) -> tuple[Onset | None, float | None]:
+    def _onset(self, turns: Sequence[Turn], now: datetime) -> tuple[Onset | None, float | None]:
         """(the start of the problem: the earliest time said, the most recent time said)."""
         best: Onset | None = None
         latest: float | None = None
-        for doc in docs:
-            for onset, _rule, _pos in self.onsets.find(doc_text(doc), now, words_of(doc)):
+        for turn in turns:
+            if not turn.times:
+                continue
+            for onset, _rule, _pos in onsets_at(turn.times, now):
                 if best is None or onset.hours > best.hours:
                     best = onset
                 latest = onset.hours if latest is None else min(latest, onset.hours)
         return best, latest
 
 
-def _stammered(docs: Sequence[Doc]) -> bool:
+def _stammered(turns: Sequence[Turn]) -> bool:
     """Broken-off speech ('its the the / she she'): a stammered word and little else said."""
-    words = [w for d in docs for w in words_of(d)]
+    words = [w for t in turns for w in t.words]
     repeats = sum(a == b and a.isalpha() for a, b in zip(words, words[1:], strict=False))
     return repeats >= 1 and len(words) <= 24
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from spacy.tokens import Doc
-
-from .hits import Hit, hits_of
-from .tokenizer import span_text, words_of
+from .hits import Hit
+from .tokenizer import join_words
+from .turn import Turn
 from .verdict import Exposure, Symptom
 
 HEAVY = frozenset({"heavy", "severe"})
@@ -61,9 +60,8 @@ class Findings:
             self.facts[fact] = text if isinstance(text, str) else text.text
 
 
-def count_near(doc: Doc, hit: Hit) -> int | None:
+def count_near(words: list[str], hit: Hit) -> int | None:
     """'8 times', '3x' next to a symptom -> 8, 3 (and widen the hit's quote to include it)."""
-    words = words_of(doc)
     lo, hi = max(hit.start - 6, 0), min(hit.end + 8, len(words) - 1)
     best = None
     for i in range(lo, hi + 1):
@@ -77,12 +75,15 @@ def count_near(doc: Doc, hit: Hit) -> int | None:
     return best
 
 
-def collect(docs: Sequence[Doc], old_onset: bool) -> Findings:
-    """Aggregate the hits of every turn into findings (later turns may negate hedged ones)."""
+def collect(turns: Sequence[Turn], old_onset: bool) -> Findings:
+    """Aggregate the hits of every turn into findings (later turns may negate hedged ones).
+
+    Marks and widens the turns' hits: give it hits no other verdict reads (Turn.fresh)."""
     out = Findings()
     states: dict[str, CodeState] = {}
-    for doc in docs:
-        hits: list[Hit] = hits_of(doc)
+    for turn in turns:
+        hits: list[Hit] = turn.hits
+        words = turn.words
         well = _well_again(hits)
         if well is not None:  # "threw up once ... hes totally fine now": earlier signs resolved
             # (red flags that count for 24 h, seizure, collapse, trauma, toxins, still count)
@@ -131,7 +132,7 @@ def collect(docs: Sequence[Doc], old_onset: bool) -> Findings:
                     continue
                 code, st = "vomiting", states.get("vomiting")  # "not vomiting blood": vomiting
             if code in GI:
-                n = count_near(doc, h)
+                n = count_near(words, h)
                 if n is not None:
                     h.count = max(h.count or 0, n)
             if st is None:
@@ -141,7 +142,7 @@ def collect(docs: Sequence[Doc], old_onset: bool) -> Findings:
                     st.text = h.text
                 st.hits.append(h)
         if agents or out.denied:
-            _exposures(doc, hits, out)
+            _exposures(words, hits, out)
         if negx:  # "he didn't eat any" undoes an unsure exposure
             out.exposures = [e for e in out.exposures if e.agent not in out.hedged]
             for key in ("toxin", "object", "toxin_seen", "object_seen"):
@@ -227,21 +228,21 @@ def _verb_near(hits: list[Hit], h: Hit) -> Hit | None:
 PRONOUNS = frozenset({"it", "them", "some", "one", "the", "a", "part", "half", "all"})
 
 
-def _revives(doc: Doc, verb: Hit) -> bool:
+def _revives(words: list[str], verb: Hit) -> bool:
     """'he definitely ate some of it': an asserted, pronoun-object ingestion."""
     if verb.mods & UNSURE or verb.text in PRESENT_VERBS:
         return False
-    nxt = span_text(doc, verb.end, verb.end + 1)
-    return nxt in PRONOUNS or verb.end == len(doc)
+    nxt = join_words(words, verb.end, verb.end + 1)
+    return nxt in PRONOUNS or verb.end == len(words)
 
 
-def _exposures(doc: Doc, hits: list[Hit], out: Findings) -> None:
+def _exposures(words: list[str], hits: list[Hit], out: Findings) -> None:
     """Toxins and swallowed objects from TOXIN / OBJECT hits."""
     for h in hits:
-        if h.label == "EXPO" and out.denied and _revives(doc, h):
+        if h.label == "EXPO" and out.denied and _revives(words, h):
             for agent_hit in out.denied:  # "no wait ... he definitely ate some of it"
                 agent_hit.mods = agent_hit.mods - {"NEG"}
-                _add_exposure(doc, agent_hit, None, out)
+                _add_exposure(words, agent_hit, None, out)
             out.denied.clear()
         if h.label not in AGENTS or h.mods & PAST_OR_OTHER:
             continue
@@ -254,7 +255,7 @@ def _exposures(doc: Doc, hits: list[Hit], out: Findings) -> None:
             continue
         if verb is None and (h.label == "OBJECT" or h.rule.data.get("needs_verb")):
             continue
-        _add_exposure(doc, h, verb, out)
+        _add_exposure(words, h, verb, out)
 
 
 BASE_VERBS = frozenset({"eat", "drink", "get", "swallow", "lick", "chew", "take", "find", "have"})
@@ -269,17 +270,17 @@ def _present(verb: str) -> bool:
             or (first.endswith("s") and not first.endswith("ss")))  # fmt: skip
 
 
-def _add_exposure(doc: Doc, h: Hit, verb: Hit | None, out: Findings) -> None:
+def _add_exposure(words: list[str], h: Hit, verb: Hit | None, out: Findings) -> None:
     """Record one exposure with its agent, amount and the caller's words."""
     amount = None
     if verb is not None and verb.end <= h.start:
-        words = words_of(doc)[verb.end : h.start]
-        while words and words[-1] in DETERMINERS:
-            words.pop()
-        while words and words[0] in ("the", "my", "his", "her", "into", "in"):
-            words.pop(0)
-        amount = " ".join(words) or None
-    quote = span_text(doc, verb.start, h.end) if verb and verb.end <= h.start else h.text
+        between = words[verb.end : h.start]
+        while between and between[-1] in DETERMINERS:
+            between.pop()
+        while between and between[0] in ("the", "my", "his", "her", "into", "in"):
+            between.pop(0)
+        amount = " ".join(between) or None
+    quote = join_words(words, verb.start, h.end) if verb and verb.end <= h.start else h.text
     kind = "toxin" if h.label == "TOXIN" else "object"
     agent = h.rule.data.get("agent") or h.text
     if kind == "object":

@@ -19,6 +19,12 @@ def hits_of(doc: Doc) -> list[Hit]:
 NO_MODS: frozenset[str] = frozenset()
 
 
+def settle(hits: list[Hit]) -> None:
+    """Join every hit's text now, so that reading a shared hit never writes to it."""
+    for h in hits:
+        _ = h.text
+
+
 class Hit:
     """One matched rule in one doc, with the ConText modifiers that apply to it."""
 
@@ -47,6 +53,24 @@ class Hit:
         if text is None:
             text = self._text = " ".join(self.words[self.start : self.end]).replace(" ,", ",")
         return text
+
+    def copy(self) -> Hit:
+        """A copy to mark and widen, leaving this hit as the pipeline made it (the memo's)."""
+        new = Hit.__new__(Hit)
+        new.rule = self.rule
+        new.label = self.label
+        new.code = self.code
+        new.start = self.start
+        new.end = self.end
+        new.words = self.words
+        new.mods = self.mods
+        new.sev = self.sev
+        new.count = self.count
+        new.clause = self.clause
+        new.neg_gap = self.neg_gap
+        new.span = self.span
+        new._text = self._text
+        return new
 
     def mark(self, mod: str) -> None:
         """Add a ConText modifier (NEG, HYPO, HIST, OTHER, RESOLVED ...)."""

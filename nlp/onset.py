@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,6 +21,11 @@ PART_H = {"noon": 12, "midday": 12, "lunchtime": 12, "lunch": 12, "dinnertime": 
           "at dinnertime": 18, "when i got home": 18, "when we got home": 18}  # fmt: skip
 _DIGIT = re.compile(r"\d")
 DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+KINDS = frozenset({"zero", "span", "clock", "part", "weekday"})
+# (rule id, kind, the regex match, its offset in the snippet): a time said, clock not yet applied
+TimeMatch = tuple[str, str, re.Match[str], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +54,16 @@ class OnsetParser:
 
     def find(self, text: str, now: datetime, words: list[str]) -> list[tuple[Onset, str, int]]:
         """All onsets in a text with their rule id and character offset (in their snippet)."""
-        out: list[tuple[Onset, str, int]] = []
+        return onsets_at(self.matches(words), now)
+
+    def matches(self, words: list[str]) -> tuple[TimeMatch, ...]:
+        """The time expressions in a text's words, before they are read against the clock."""
+        out: list[TimeMatch] = []
         for snippet, present in self._snippets(words):
             if _DIGIT.search(snippet):
                 present.add("#")
-            self._scan(snippet, present, now, out)
-        return out
+            self._scan(snippet, present, out)
+        return tuple(out)
 
     def _snippets(self, words: list[str]) -> list[tuple[str, set[str]]]:
         """Windows of words around each time anchor (merged), as text."""
@@ -80,7 +90,7 @@ class OnsetParser:
             out.append((text, set(words[lo:hi])))
         return out
 
-    def _scan(self, text: str, present: set[str], now: datetime, out: list) -> None:
+    def _scan(self, text: str, present: set[str], out: list[TimeMatch]) -> None:
         taken: list[tuple[int, int]] = []
         by_anchor = self.by_anchor
         cands: set[int] = set()
@@ -94,11 +104,27 @@ class OnsetParser:
                 s, e = m.span()
                 if any(s < te and ts < e for ts, te in taken):
                     continue
-                hours = _hours(kind, m, now)
-                if hours is None:
+                if not _readable(kind, m):
                     continue
                 taken.append((s, e))
-                out.append((Onset(m.group(0).strip(), round(max(hours, 0.0), 1)), rule_id, s))
+                out.append((rule_id, kind, m, s))
+
+
+def onsets_at(found: Sequence[TimeMatch], now: datetime) -> list[tuple[Onset, str, int]]:
+    """Time expressions read against the clock: (onset, rule id, offset in its snippet)."""
+    out: list[tuple[Onset, str, int]] = []
+    for rule_id, kind, m, s in found:
+        hours = _hours(kind, m, now)
+        if hours is not None:  # (never None: matches() kept only the readable ones)
+            out.append((Onset(m.group(0).strip(), round(max(hours, 0.0), 1)), rule_id, s))
+    return out
+
+
+def _readable(kind: str, m: re.Match[str]) -> bool:
+    """Whether _hours() gives a time for this match, at any clock (a 25 o'clock does not)."""
+    if kind == "clock":
+        return int(m["h"]) <= 23 and int(m.groupdict().get("m") or 0) <= 59
+    return kind in KINDS
 
 
 def _qty(raw: str) -> float:

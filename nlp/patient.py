@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from spacy.lang.en.stop_words import STOP_WORDS
-from spacy.tokens import Doc
 
-from .hits import Hit, hits_of
-from .tokenizer import doc_text, words_of
+from .hits import Hit
 from .verdict import Patient
 
 PET = (
@@ -74,74 +74,127 @@ NOT_NAMES = frozenset(STOP_WORDS) | {
 }  # fmt: skip
 
 
-def species_of(docs: Sequence[Doc]) -> tuple[str | None, str | None]:
+class SpeciesSaid(NamedTuple):
+    """What one text says of the species: any animal's, our pet's breed, our pet's species."""
+
+    any: str | None
+    breed: str | None
+    own: str | None
+
+
+def species_said(hits: list[Hit]) -> SpeciesSaid:
+    """The first species, breed and own species of one text (breeds imply species)."""
+    first_any: str | None = None
+    breed: str | None = None
+    species: str | None = None
+    # "the flea drops for the dog on my cat": the animal a product is for is not the patient
+    products = [(h.start, h.end) for h in hits if h.label == "TOXIN"]
+    for h in hits:
+        if h.label not in ("SPECIES", "BREED"):
+            continue
+        if any(a <= h.start and h.end <= b for a, b in products):
+            continue
+        sp = h.rule.data.get("species")
+        first_any = first_any or sp
+        if "OTHER" in h.mods:
+            continue
+        if h.label == "BREED" and breed is None:
+            breed = h.text
+        if species is None:
+            species = sp
+    return SpeciesSaid(first_any, breed, species)
+
+
+def species_of(said: Sequence[SpeciesSaid]) -> tuple[str | None, str | None]:
     """(species, breed): first mention about our own pet; breeds imply species."""
     first_any: str | None = None
     breed: str | None = None
     species: str | None = None
-    for doc in docs:
-        hits = hits_of(doc)
-        # "the flea drops for the dog on my cat": the animal a product is for is not the patient
-        products = [(h.start, h.end) for h in hits if h.label == "TOXIN"]
-        for h in hits:
-            if h.label not in ("SPECIES", "BREED"):
-                continue
-            if any(a <= h.start and h.end <= b for a, b in products):
-                continue
-            sp = h.rule.data.get("species")
-            first_any = first_any or sp
-            if "OTHER" in h.mods:
-                continue
-            if h.label == "BREED" and breed is None:
-                breed = h.text
-            if species is None:
-                species = sp
+    for s in said:
+        first_any = first_any or s.any
+        breed = s.breed if breed is None else breed
+        species = s.own if species is None else species
     return species or first_any, breed
 
 
-def patient_of(docs: Sequence[Doc], known_words: frozenset[str]) -> Patient:
+@dataclass(frozen=True, slots=True)
+class PatientSaid:
+    """The patient details one text gives, before the turns are merged (first value wins)."""
+
+    name: str | None  # after the species or breed, or from 'her name is ...'
+    short: str | None  # a one- or two-word answer that may be just the name ('max')
+    age: float | None
+    he: int  # pronouns: the sex when no word says it
+    she: int
+    weight: float | None
+    marks: tuple[tuple[str, str, tuple[str, ...]], ...]  # ('repro'|'sex', value, implied)
+
+
+def patient_said(
+    text: str, words: list[str], hits: list[Hit], known: frozenset[str]
+) -> PatientSaid:
+    """Patient details of one text (known: the rule words, never a pet's name)."""
+    present = set(words)
+    short = None
+    if 1 <= len(words) <= 2:
+        cand = words[-1]
+        if cand.isalpha() and cand not in NOT_NAMES and cand not in known:
+            short = cand.capitalize()
+    age = None if present.isdisjoint(AGE_UNITS) else _age(text)
+    he = sum(words.count(w) for w in ("he", "hes", "him", "his") if w in present)
+    she = sum(words.count(w) for w in ("she", "shes", "her", "hers") if w in present)
+    weight = None
+    if not present.isdisjoint(WEIGHT_UNITS):
+        m = WEIGHT_RE.search(text)
+        if m:
+            kg = float(m["n"]) * (1.0 if m["u"].startswith("k") else 0.4536)
+            weight = round(kg, 1)
+    marks: list[tuple[str, str, tuple[str, ...]]] = []
+    for h in hits:
+        if h.label == "REPRO" and "NEG" not in h.mods:
+            marks.append(("repro", h.rule.data["repro"], ("female",) if h.text == "spayed" else ()))
+        elif h.label == "SEX" and "OTHER" not in h.mods:
+            implied = tuple(repro for word, repro in REPRO_WORDS if word in h.text)
+            marks.append(("sex", h.rule.data["sex"], implied))
+    name = _after_pet(words, hits, known) or _name(text, present, known)
+    return PatientSaid(name, short, age, he, she, weight, tuple(marks))
+
+
+def patient_of(said: Sequence[PatientSaid]) -> Patient:
     """Patient details from every turn; the first value said wins."""
     p = Patient()
     he = she = 0
-    for doc in docs:
-        text = doc_text(doc)
-        words = words_of(doc)
-        present = set(words)
+    for s in said:
         if p.name is None:
-            p.name = _after_pet(doc, words, known_words) or _name(text, present, known_words)
-            if p.name is None and 1 <= len(words) <= 2 and len(docs) > 1:
-                cand = words[-1]
-                if cand.isalpha() and cand not in NOT_NAMES and cand not in known_words:
-                    p.name = cand.capitalize()
-        if p.age is None and not present.isdisjoint(AGE_UNITS):
-            p.age = _age(text)
+            p.name = s.name
+            if p.name is None and len(said) > 1:
+                p.name = s.short
+        if p.age is None:
+            p.age = s.age
         if p.sex is None:
-            he += sum(words.count(w) for w in ("he", "hes", "him", "his") if w in present)
-            she += sum(words.count(w) for w in ("she", "shes", "her", "hers") if w in present)
-        if p.weight is None and not present.isdisjoint(WEIGHT_UNITS):
-            m = WEIGHT_RE.search(text)
-            if m:
-                kg = float(m["n"]) * (1.0 if m["u"].startswith("k") else 0.4536)
-                p.weight = round(kg, 1)
-        for h in hits_of(doc):
-            h_: Hit = h
-            if h_.label == "REPRO" and p.repro is None and "NEG" not in h_.mods:
-                p.repro = h_.rule.data["repro"]
-                if h_.text == "spayed" and p.sex is None:
-                    p.sex = "female"
-            elif h_.label == "SEX" and "OTHER" not in h_.mods:
-                p.sex = p.sex or h_.rule.data["sex"]
-                for word, repro in REPRO_WORDS:
-                    if word in h_.text and p.repro is None:
+            he += s.he
+            she += s.she
+        if p.weight is None:
+            p.weight = s.weight
+        for kind, value, implied in s.marks:
+            if kind == "repro":
+                if p.repro is None:
+                    p.repro = value
+                    if implied and p.sex is None:  # "spayed": a female
+                        p.sex = implied[0]
+            else:
+                p.sex = p.sex or value
+                for repro in implied:  # "neutered male"
+                    if p.repro is None:
                         p.repro = repro
     if p.sex is None and he != she:
         p.sex = "male" if he > she else "female"
     return p
 
 
-def _after_pet(doc: Doc, words: list[str], known_words: frozenset[str]) -> str | None:
+def _after_pet(words: list[str], hits: list[Hit], known_words: frozenset[str]) -> str | None:
     """'my beagle Bella ...', 'dog, rex': the word right after our pet's species or breed."""
-    for h in hits_of(doc):
+    for h in hits:
         if h.label in ("SPECIES", "BREED") and "OTHER" not in h.mods:
             i = h.end + (h.end < len(words) and words[h.end] == ",")
             if i < len(words):

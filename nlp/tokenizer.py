@@ -42,9 +42,9 @@ def words_of(doc: Doc) -> list[str]:
     return words
 
 
-def span_text(doc: Doc, start: int, end: int) -> str:
-    """Text of words[start:end] without building a Span."""
-    return " ".join(words_of(doc)[start:end]).replace(" ,", ",").replace(" .", ".")
+def join_words(words: list[str], start: int, end: int) -> str:
+    """Text of words[start:end] (no space before a comma or full stop)."""
+    return " ".join(words[start:end]).replace(" ,", ",").replace(" .", ".")
 
 
 def doc_text(doc: Doc) -> str:
