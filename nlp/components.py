@@ -67,6 +67,7 @@ class LexiconMatcher:
                 used[start:end] = ONES[: end - start]
                 spans.add((layer, start, end))
             hits.append(Hit(rule, start, end, words))
+        hits = [h for h in hits if not _a_pets_name(h, hits, words)]
         if parts:
             hits += self._combine(words, hits, parts)
         hits.sort(key=lambda h: h.start)
@@ -136,3 +137,29 @@ def _plurals(word: str) -> tuple[str, ...]:
 
 # Among equally long overlapping phrases, what the caller describes wins over modifiers.
 FIRST = frozenset({"SYM", "TOXIN", "OBJECT", "BREED", "SPECIES", "CONCERN"})
+
+
+OWNERS = frozenset({"my", "our"})
+
+
+def _a_pets_name(h: Hit, hits: list[Hit], words: list[str]) -> bool:
+    """'my cat Lily is itchy': an agent word (rule data `name_like`) that is the pet's name, right
+    after the caller's species word or 'named'/'called', in a text with none of the rule's
+    `not_a_name_with` words (eating, the plant): with any of them it stays an exposure."""
+    names = h.rule.data.get("name_like")
+    if not names or h.end - h.start != 1 or words[h.start] not in names:
+        return False
+    i = h.start
+    if not any(w.isalpha() for w in words[i + 1 :]):
+        return False  # "my cat lily" and nothing more about her: read as the flower (safety)
+    j = i - 1 if i > 0 and words[i - 1] == "," else i
+    owned = any(
+        s.label == "SPECIES"
+        and s.end == j
+        and OWNERS.intersection(words[max(s.start - 2, 0) : s.start])
+        for s in hits
+    )
+    if not owned and not (i > 0 and words[i - 1] in ("named", "called")):
+        return False
+    cues = h.rule.data.get("not_a_name_with", ())
+    return not any(w in cues for w in words)

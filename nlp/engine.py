@@ -255,11 +255,14 @@ def _flags(facts: dict[str, str], age: float | None, species: str | None) -> lis
 
 
 def _rule_words() -> frozenset[str]:
-    """Words of the symptom/exposure/context rules: not pet names (breeds and species may be)."""
+    """Words of the symptom/exposure/context rules: not pet names (breeds and species may be),
+    except the rules' `name_like` words ('my cat Lily': see components._a_pets_name)."""
     from .lexicon import load_rules, vocabulary
 
-    rules = [(r, p) for r, p in load_rules() if r.label not in ("BREED", "SPECIES", "SEX", "PART")]
-    return frozenset(vocabulary(rules)[0])
+    all_rules = load_rules()
+    rules = [(r, p) for r, p in all_rules if r.label not in ("BREED", "SPECIES", "SEX", "PART")]
+    names = {w for r, _p in all_rules for w in r.data.get("name_like", ())}
+    return frozenset(vocabulary(rules)[0]) - names
 
 
 @lru_cache(maxsize=1)

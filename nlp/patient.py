@@ -67,6 +67,7 @@ WEIGHT_UNITS = frozenset({"lb", "lbs", "pounds", "kg", "kgs", "kilo", "kilos", "
 UNIT_Y = {"y": 1.0, "m": 1 / 12, "w": 1 / 52}
 NOT_NAMES = frozenset(STOP_WORDS) | {
     "is", "has", "was", "ate", "keeps", "got", "just", "threw", "seems", "been", "started",
+    "named", "called",
     "had", "have", "having", "cant", "wont", "isnt", "hasnt", "doesnt", "didnt", "hes", "shes",
     "its", "im", "ok", "okay", "yes", "yeah", "no", "nope", "sure", "thanks", "please", "hi",
     "hello", "hey", "well", "so", "um", "like", "actually", "today", "tonight", "now", "still",
