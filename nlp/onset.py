@@ -23,7 +23,7 @@ _DIGIT = re.compile(r"\d")
 DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
-KINDS = frozenset({"zero", "span", "clock", "part", "weekday"})
+_ANY_CLOCK = datetime(2026, 1, 1, 12, 0)  # whether _hours() reads a match never depends on now
 # (rule id, kind, the regex match, its offset in the snippet): a time said, clock not yet applied
 TimeMatch = tuple[str, str, re.Match[str], int]
 
@@ -104,7 +104,7 @@ class OnsetParser:
                 s, e = m.span()
                 if any(s < te and ts < e for ts, te in taken):
                     continue
-                if not _readable(kind, m):
+                if _hours(kind, m, _ANY_CLOCK) is None:  # a 25 o'clock, an unknown kind
                     continue
                 taken.append((s, e))
                 out.append((rule_id, kind, m, s))
@@ -118,13 +118,6 @@ def onsets_at(found: Sequence[TimeMatch], now: datetime) -> list[tuple[Onset, st
         if hours is not None:  # (never None: matches() kept only the readable ones)
             out.append((Onset(m.group(0).strip(), round(max(hours, 0.0), 1)), rule_id, s))
     return out
-
-
-def _readable(kind: str, m: re.Match[str]) -> bool:
-    """Whether _hours() gives a time for this match, at any clock (a 25 o'clock does not)."""
-    if kind == "clock":
-        return int(m["h"]) <= 23 and int(m.groupdict().get("m") or 0) <= 59
-    return kind in KINDS
 
 
 def _qty(raw: str) -> float:
