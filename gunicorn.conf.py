@@ -9,7 +9,7 @@ its first call. Threads overlap a webhook's Redis round trips: on 2 cores, 2 x 4
 import gc
 import os
 
-wsgi_app = "ivr:create_app(warm=True)"
+wsgi_app = "ivr.app:create_app(warm=True)"
 preload_app = True
 worker_class = "gthread"  # keep-alive connections from Twilio's edge, one poller per process
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))  # about one per core

@@ -1,70 +1,20 @@
-"""The Twilio-facing web app: voice and SMS webhooks, the CSR dashboard and the JSON API."""
+"""The Twilio-facing line: the conversation (Flask-free) and the web app (`ivr.app`).
+
+This package's own import loads nothing heavy: `ivr.conversation`, `ivr.flow_model`,
+`ivr.protocol` and `ivr.prompts` are pure, so the jobs and the CLI use them without Flask.
+`create_app` and `services` are looked up in `ivr.app` on first use.
+"""
 
 from __future__ import annotations
 
-import gc
-import importlib
-import logging
+from typing import Any
 
-from flask import Flask, current_app
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from nightdesk.services import Services
-
-log = logging.getLogger(__name__)
-
-# Each module defines a Flask blueprint named `bp` (and may define `init_app(app)`).
-BLUEPRINT_MODULES = [
-    "ivr.api",
-    "ivr.voice",
-    "ivr.sms",
-    "ivr.dashboard",
-]
+__all__ = ["create_app", "services"]
 
 
-def create_app(
-    services: Services | None = None, *, test_config: dict | None = None, warm: bool = False
-) -> Flask:
-    """Build the app around a Services container (built from the environment when omitted).
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from ivr import app
 
-    `warm=True` (gunicorn.conf.py, with preload) loads the triage engine now, in the master,
-    so forked workers share it and no caller waits for spaCy on a worker's first call.
-    """
-    if services is None:
-        from config.settings import Settings
-        from nightdesk.services import build_services
-
-        services = build_services(Settings.from_env())
-    app = Flask(__name__)
-    settings = services.settings
-    app.config.update(
-        SECRET_KEY=settings.secret_key,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=not settings.dev,
-        REMEMBER_COOKIE_SECURE=not settings.dev,
-        REMEMBER_COOKIE_HTTPONLY=True,
-        MAX_CONTENT_LENGTH=1024 * 1024,
-    )
-    if test_config:
-        app.config.update(test_config)
-    app.extensions["nightdesk"] = services
-    # Trust one proxy's X-Forwarded-* (the load balancer), so request.url is the public URL.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
-    if not settings.twilio_auth_token:
-        log.warning("TWILIO_AUTH_TOKEN is not set: webhook signatures are NOT checked (dev only)")
-    for name in BLUEPRINT_MODULES:
-        module = importlib.import_module(name)
-        if hasattr(module, "init_app"):
-            module.init_app(app)
-        app.register_blueprint(module.bp)
-    if warm:
-        services.triage  # noqa: B018 - load spaCy before gunicorn forks its workers
-        gc.collect()
-        gc.freeze()
-    return app
-
-
-def services() -> Services:
-    """The Services of the current app (for views only; domain code takes them as arguments)."""
-    return current_app.extensions["nightdesk"]  # type: ignore[no-any-return]
+        return getattr(app, name)
+    raise AttributeError(f"module 'ivr' has no attribute {name!r}")

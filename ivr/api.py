@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, request
 from werkzeug.datastructures import MultiDict
 
-from ivr import services
+from ivr.app import services
 from tickets import lifecycle
 from tickets.models import DISPOSITIONS, Ticket, TicketEvent, utcnow
 from tickets.queue import PER_PAGE, STATUSES, Filters, queue_page

@@ -22,7 +22,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
-from ivr import services
+from ivr.app import services
 from tickets.models import StaffUser
 from tickets.users import ROLES, verify
 

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Response, abort, request
 from twilio.request_validator import RequestValidator
 
-from ivr import services
+from ivr.app import services
 
 log = logging.getLogger(__name__)
 

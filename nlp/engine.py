@@ -14,6 +14,7 @@ from spacy.tokens import Doc
 from . import components as _components  # noqa: F401  (registers nd_lexicon)
 from . import context as _context  # noqa: F401  (registers nd_context)
 from . import tokenizer as _tokenizer  # noqa: F401  (registers the tokenizer)
+from .evidence import strength_of, weigh
 from .extract import collect
 from .hits import hits_of, settle
 from .onset import Onset, OnsetParser, onsets_at
@@ -73,6 +74,7 @@ class Engine:
     def _turn(self, doc: Doc) -> Turn:
         """A processed doc as the verdict reads it (its hits are the doc's own, not copies)."""
         words, text, hits = words_of(doc), doc_text(doc), hits_of(doc)
+        weigh(words, hits)
         return Turn(
             words,
             text,
@@ -129,15 +131,19 @@ class Engine:
             facts.setdefault("unclear", " / ".join(t.text for t in turns))
         if "unclear" in facts and (found.symptoms or any(k.startswith("intent.") for k in facts)):
             del facts["unclear"]  # "the line is bad" said next to a clear request
-        level, red_flags, reasons = decide(self.rules, facts)
-        if not reasons and said:
+        decision = decide(self.rules, facts)
+        if not decision.reasons and said:
             odd = self._unmapped(turns)
             if odd:  # SPEC 1: a sick pet described in words no rule knows -> the higher level
                 facts["distress"] = odd
-                level, red_flags, reasons = decide(self.rules, facts)
+                decision = decide(self.rules, facts)
+        level, red_flags, reasons = decision.level, decision.red_flags, decision.reasons
+        fallback = decision.fallback
         concern = [k.split(".", 1)[1] for k in facts if k.startswith("concern.")]
         if concern and LEVEL[level] < LEVEL["urgent"]:
             level = "urgent"
+        if concern and LEVEL[fallback] < LEVEL["urgent"]:
+            fallback = "urgent"
         if not reasons:
             reasons = [f"{level}: nothing urgent was described [default.{level}]"]
         if found.exposures and when:
@@ -156,6 +162,8 @@ class Engine:
             flags=_flags(facts, patient.age, species),
             intent="sick_pet" if sick else _intent(facts),
             reasons=reasons,
+            red_flag_evidence=strength_of(red_flags, decision.quotes, turns),
+            fallback=fallback if red_flags else level,
             caller_concern=concern,
             counts=found.counts,
             answered=frozenset(t for t, f in ANSWERS if f in facts),

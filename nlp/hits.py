@@ -29,7 +29,7 @@ class Hit:
     """One matched rule in one doc, with the ConText modifiers that apply to it."""
 
     __slots__ = ("rule", "label", "code", "start", "end", "words", "mods", "sev", "count", "clause",
-                 "neg_gap", "span", "_text")  # fmt: skip
+                 "neg_gap", "span", "why", "_text")  # fmt: skip
 
     def __init__(self, rule: Rule, start: int, end: int, words: list[str]) -> None:
         self.rule = rule
@@ -44,6 +44,7 @@ class Hit:
         self.clause = 0
         self.neg_gap = 99  # words between this hit and the nearest negation before it
         self.span = (start, end)  # widened by severity and counts ("throwing up 5 times")
+        self.why = ""  # why the evidence is weak (evidence.weigh), for the reasons
         self._text: str | None = None
 
     @property
@@ -69,6 +70,7 @@ class Hit:
         new.clause = self.clause
         new.neg_gap = self.neg_gap
         new.span = self.span
+        new.why = self.why
         new._text = self._text
         return new
 

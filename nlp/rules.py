@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .tokenizer import load_jsonl
 
@@ -79,20 +79,38 @@ class RuleIndex:
         return [rules[i] for i in sorted(cand) if rules[i].fires(keys)]
 
 
-def decide(index: RuleIndex, facts: dict[str, str]) -> tuple[str, list[str], list[str]]:
-    """(disposition, red flags, reasons) for the facts; the highest firing level wins."""
+@dataclass(slots=True)
+class Decision:
+    """The disposition the facts decide, and what is left of it if each red flag is denied."""
+
+    level: str
+    red_flags: list[str]
+    reasons: list[str]
+    fallback: str = "routine"  # the highest level of the rules that raise no red flag
+    quotes: dict[str, list[str]] = field(default_factory=dict)  # red flag -> the words behind it
+
+
+def decide(index: RuleIndex, facts: dict[str, str]) -> Decision:
+    """The highest firing level wins; the red flags of that level, with their words."""
     fired = index.fired(facts)
     if not fired:
-        return "routine", [], []
+        return Decision("routine", [], [])
     top = max(LEVEL[r.level] for r in fired)
     level = next(k for k, v in LEVEL.items() if v == top)
     flags: list[str] = []
     reasons: list[str] = []
+    quotes: dict[str, list[str]] = {}
+    rest = 0
     for r in fired:
-        if r.red_flag and r.red_flag not in flags and LEVEL[r.level] == top:
-            flags.append(r.red_flag)
+        if r.red_flag:
+            if LEVEL[r.level] == top and r.red_flag not in flags:
+                flags.append(r.red_flag)
+            quotes.setdefault(r.red_flag, []).extend(facts[f] for f in r.all + r.any if f in facts)
+        else:
+            rest = max(rest, LEVEL[r.level])
         if LEVEL[r.level] == top or (top > 0 and r.id.startswith("concern.")):
             q = r.quote(facts)
             said = f"'{q}' is {r.say}" if q else r.say
             reasons.append(f"{level}: {said} [{r.id}]")
-    return level, flags, reasons[:6]
+    fallback = next(k for k, v in LEVEL.items() if v == rest)
+    return Decision(level, flags, reasons[:6], fallback, quotes)

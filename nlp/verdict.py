@@ -39,6 +39,16 @@ class Exposure:
     when: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What raised a red flag: `clear` (plainly, now, this pet) or `doubtful` (and why)."""
+
+    code: str
+    strength: str
+    text: str
+    why: str = ""
+
+
 @dataclass(slots=True)
 class Patient:
     """Patient details said by the caller (age in years, weight in kg)."""
@@ -66,6 +76,8 @@ class Verdict:
     intent: str = "other"
     reasons: list[str] = field(default_factory=list)
     caller_concern: list[str] = field(default_factory=list)
+    red_flag_evidence: list[Evidence] = field(default_factory=list)
+    fallback: str = "routine"  # the disposition if every red flag were ruled out
     counts: dict[str, int] = field(default_factory=dict)  # episodes said ("3 times"), for CSRs
     answered: frozenset[str] = frozenset()  # topics covered without a symptom ("no surgery")
 
@@ -83,6 +95,8 @@ class Verdict:
             "intent": self.intent,
             "reasons": list(self.reasons),
             "caller_concern": list(self.caller_concern),
+            "red_flag_evidence": [asdict(e) for e in self.red_flag_evidence],
+            "fallback": self.fallback,
         }
 
     def unknowns(self) -> list[str]:

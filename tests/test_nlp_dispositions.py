@@ -188,7 +188,8 @@ def test_to_dict_is_the_spec_json() -> None:
     )
     d = json.loads(json.dumps(v.to_dict()))
     assert set(d) == {"disposition", "red_flags", "symptoms", "onset", "species", "patient",
-                      "exposures", "flags", "intent", "reasons", "caller_concern"}  # fmt: skip
+                      "exposures", "flags", "intent", "reasons", "caller_concern",
+                      "red_flag_evidence", "fallback"}  # fmt: skip
     assert d["disposition"] == "urgent" and d["species"] == "dog"
     assert d["onset"] == {"text": "since this morning", "hours": 13.5}
     assert {"code": "bleeding", "text": "blood", "negated": True} in d["symptoms"]

@@ -8,7 +8,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ivr import services
+from ivr.app import services
 from ivr.auth import role_required
 from ivr.dashboard import bp, now
 from tickets.models import OutboundMessage

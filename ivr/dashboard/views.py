@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from ivr import services
+from ivr.app import services
 from ivr.dashboard import bp, claim_ttl, now, staff
 from tickets import lifecycle
 from tickets.models import DISPOSITIONS, Contact, StaffUser, Ticket
