@@ -1,8 +1,10 @@
-"""The channel-agnostic triage conversation: a state table and a pure step() function.
+"""The channel-agnostic triage conversation: one table of states and a pure step() function.
 
-An open question first, then only the questions whose topics the engine still lists as unknown,
-most serious first; an emergency (red flag, keypad 1) in any turn ends the questioning with ER
-guidance in that same reply. Channels (voice, SMS) render the Reply and carry out its actions.
+The owner's own story first; then, like a triage nurse, the line confirms any red flag it only
+suspects (one direct question) and asks about every red flag not yet ruled out (the screens of
+ivr/protocol.yaml, the complaint's first); the first "yes" gives ER guidance in that same reply.
+Only then the details a callback needs. Channels (voice, SMS) render the Reply and carry out its
+actions. Flask-free: the web app, the jobs and `policy explain` all use it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Any, Protocol
 
 from config.policy import Policy
 from ivr import prompts
+from ivr import protocol as protocol_file
+from ivr.answers import answer_kind
 from ivr.flow_model import (
     DIGITS,
     HANGUP,
@@ -27,18 +31,23 @@ from ivr.flow_model import (
 from ivr.flow_words import closing_params
 
 __all__ = [
-    "QUESTIONS",
+    "ASKING",
+    "TABLE",
     "TRANSITIONS",
     "Conversation",
     "ConversationStore",
     "Event",
     "Prompt",
     "Reply",
+    "State",
+    "closing_params",
     "new_conversation",
+    "question_of",
     "step",
 ]
 
 LOW_CONFIDENCE = 0.5
+MAX_HEARD = 16_000  # characters of one answer the engine reads (the whole of any real turn)
 
 
 class TriageEngine(Protocol):
@@ -46,64 +55,68 @@ class TriageEngine(Protocol):
 
 
 @dataclass(frozen=True)
-class Question:
-    state: str
-    prompt: str
-    topics: frozenset[str]  # the Verdict.unknowns() topics this question fills (with synonyms)
+class State:
+    """One row of the table: what it says, what it listens for, how it reads the answer, where
+    each outcome goes ("@route" = the protocol's next step), and what entering it triggers."""
+
+    says: str
+    listens: str  # speech | digits | number | none
+    reads: str  # story | screen | verify | heard | keypad | connect | callback | -
+    goes: dict[str, str]
+    triggers: tuple[str, ...] = ()
 
 
-# Most serious first. A question is asked once, and only while one of its topics is unknown.
-QUESTIONS: tuple[Question, ...] = (
-    Question("species", "ask_species", frozenset({"species_name", "species", "name"})),
-    Question("onset", "ask_onset", frozenset({"onset"})),
-    Question("eating", "ask_eating", frozenset({"eating_drinking", "eating", "drinking"})),
-    Question(
-        "toileting",
-        "ask_toileting",
-        frozenset({"peeing_pooping", "urination", "defecation"}),
+_ASK = {"answer": "@route", "silence": "@same", "silence_again": "keypad", "unclear": "heard"}
+TABLE: dict[str, State] = {
+    "new": State("greeting", "none", "-", {"start": "open"}),
+    "open": State("ask_open", "speech", "story", _ASK),
+    "species": State("ask_species", "speech", "story", _ASK),
+    "screen": State("protocol: the screen's question", "speech", "screen", _ASK),
+    "verify": State(
+        "protocol: the red flag's confirmation", "speech", "verify", {**_ASK, "silence": "@route"}
+    ),  # fmt: skip
+    "onset": State("ask_onset", "speech", "story", _ASK),
+    "surgery": State("ask_surgery", "speech", "story", _ASK),
+    "heard": State(
+        "confirm_heard",
+        "speech",
+        "heard",
+        {"yes": "@resume_answer", "no": "@resume", "silence": "@resume_answer"},
     ),
-    Question(
-        "behaviour",
-        "ask_behaviour",
-        frozenset({"behaviour", "behavior"}),
+    "keypad": State(
+        "ask_keypad",
+        "digits",
+        "keypad",
+        {
+            "emergency": "emergency",
+            "no_emergency": "callback",
+            "silence": "callback",
+            "answer": "@route",
+            "unclear": "@route",
+        },
+    ),  # fmt: skip
+    "emergency": State(
+        "er_guidance",
+        "speech",
+        "connect",
+        {"connect": "transfer", "other": "done", "silence": "done"},
+        ("file_ticket", "send_er_sms", "page_on_call", "offer_transfer"),
     ),
-    Question("surgery", "ask_surgery", frozenset({"surgery"})),
-)
+    "transfer": State("connecting", "none", "-", {}, ("file_ticket", "transfer")),
+    "callback": State(
+        "confirm_callback",
+        "number",
+        "callback",
+        {"yes": "done", "number": "done", "other": "done", "silence": "done"},
+    ),
+    "done": State("callback_promise", "none", "-", {}, ("file_ticket", "hangup")),
+}
+ASKING = {name: row.says for name, row in TABLE.items() if row.listens == "speech"}
+ASKING.pop("emergency")
+TRANSITIONS = {name: row.goes for name, row in TABLE.items()}
 # Calls about these go straight to the closing (no medical questions) unless something is wrong.
 ADMIN_INTENTS = frozenset({"appointment", "refill", "results", "billing", "message_for_doctor"})
-ASKING = {"open": "ask_open", **{q.state: q.prompt for q in QUESTIONS}}
-
-# state -> outcome -> next state. "@next" = the next still-unknown question, else "callback";
-# "@resume" = the question a confirmation interrupted.
-_QUESTION_ROW = {
-    "answer": "@next",
-    "emergency": "emergency",
-    "silence": "@same",
-    "silence_again": "keypad",
-    "unclear": "confirm",
-    "person": "@next",
-}
-TRANSITIONS: dict[str, dict[str, str]] = {
-    "new": {"start": "open"},
-    "open": _QUESTION_ROW,
-    **{q.state: _QUESTION_ROW for q in QUESTIONS},
-    "confirm": {
-        "yes": "@resume_answer",
-        "no": "@resume",
-        "silence": "@resume_answer",
-        "emergency": "emergency",
-    },
-    "keypad": {
-        "emergency": "emergency",
-        "no_emergency": "callback",
-        "silence": "callback",
-        "answer": "@next",
-        "person": "callback",
-        "unclear": "@next",
-    },
-    "emergency": {"connect": "transfer", "other": "done", "silence": "done"},
-    "callback": {"yes": "done", "number": "done", "other": "done", "silence": "done"},
-}
+SURGERY_SIGNS = frozenset({"wound", "incision_problem", "swelling", "bleeding", "vomiting"})
 
 
 def new_conversation(
@@ -129,19 +142,26 @@ class _Step:
 
     def __init__(self, conv: Conversation, engine: TriageEngine, policy: Policy, now: datetime):
         self.conv, self.engine, self.policy, self.now = conv, engine, policy, _utc(now)
+        self.protocol = protocol_file.load()
         self.say: list[Prompt] = []
         self.actions: list[str] = []
+        self.clear: list[str] = []  # red flags to act on now
+        self.doubtful: list[str] = []  # red flags to confirm first
 
     # -- analysis ---------------------------------------------------------------------------
-    def analyze(self, extra: str = "") -> None:
-        texts = self.conv.caller_texts() + ([extra] if extra else [])
+    def analyze(self) -> None:
+        """Run every caller turn through the engine; weigh its red flags against the answers."""
+        conv = self.conv
+        texts = conv.caller_texts()
         if not texts:
             return
-        verdict = self.engine.analyze(texts, now=self.policy.local(self.now))
-        conv = self.conv
-        conv.verdict = verdict.to_dict()
+        local = self.policy.local(self.now)
+        verdict = self.engine.analyze(texts, now=local)
+        raw = verdict.to_dict()
         conv.unknowns = list(verdict.unknowns())
         conv.summary = verdict.summary()
+        self._weigh(raw, texts, local)
+        conv.verdict = raw
         concern = set(getattr(verdict, "caller_concern", None) or [])
         if concern:
             conv.raise_floor(
@@ -156,70 +176,214 @@ class _Step:
                     for c in sorted(concern)
                 ),
             )
+        self._worse(texts, local)
 
-    def answer(self, text: str, confidence: float | None) -> str:
-        """Outcome of a spoken answer in a question state."""
-        if confidence is not None and confidence < LOW_CONFIDENCE and text:
-            self.analyze(extra=text)  # act on danger at once, even before confirming
-            if self.conv.disposition == "emergency":
-                self.conv.add_turn("caller", text, self.now)
-                return "emergency"
-            self.conv.pending, self.conv.resume = text, self.conv.state
-            return "unclear"
-        self.conv.add_turn("caller", text, self.now)
-        self.analyze()
-        return "emergency" if self.conv.disposition == "emergency" else "answer"
+    def _weigh(self, raw: dict[str, Any], texts: list[str], local: datetime) -> None:
+        """Red flags the caller ruled out drop (unless said again later); confirmed ones stay."""
+        conv = self.conv
+        strength = {e["code"]: e["strength"] for e in raw.get("red_flag_evidence") or []}
+        clear: list[str] = []
+        doubtful: list[str] = []
+        for code in raw.get("red_flags") or []:
+            if code in conv.affirmed:
+                clear.append(code)
+            elif code in conv.ruled_out:
+                later = texts[conv.ruled_out[code] :]
+                if later and code in self._clear_flags(later, local):
+                    clear.append(code)  # said again after the "no": it counts
+            elif strength.get(code) == "doubtful":
+                doubtful.append(code)
+            else:
+                clear.append(code)
+        clear += [c for c in conv.affirmed if c not in clear]
+        self.clear, self.doubtful = clear, doubtful
+        raw["engine_disposition"] = raw.get("disposition", "routine")
+        raw["red_flags"] = clear or doubtful
+        if clear or doubtful:  # a doubtful red flag still files as an emergency if the call ends
+            raw["disposition"] = "emergency"
+        else:
+            raw["disposition"] = raw.get("fallback") or raw.get("disposition") or "routine"
+            if raw["disposition"] == "emergency":
+                raw["disposition"] = "urgent"  # every red flag ruled out: never below urgent
+        if conv.affirmed:
+            raw["reasons"] = list(raw.get("reasons") or []) + [
+                f"emergency: {why} [screen.{code}]" for code, why in conv.affirmed.items()
+            ]
 
-    # -- outcomes -----------------------------------------------------------------------------
+    def _clear_flags(self, texts: list[str], local: datetime) -> list[str]:
+        v = self.engine.analyze(texts, now=local)
+        return [e.code for e in v.red_flag_evidence if e.strength == "clear"]
+
+    def _worse(self, texts: list[str], local: datetime) -> None:
+        """A sign the closing named ("if she vomits blood, go to the ER") reported afterwards."""
+        conv = self.conv
+        if not conv.watch or not texts:
+            return
+        latest = self.engine.analyze(texts[-1:], now=local)
+        said = {s.code for s in latest.symptoms if not s.negated}
+        hit = sorted(said & set(conv.watch))
+        if hit:
+            conv.raise_floor(
+                "emergency",
+                f"emergency: the caller now reports {hit[0].replace('_', ' ')}, "
+                "a sign the line said needs the ER [worse]",
+            )
+
+    @property
+    def emergency(self) -> bool:
+        return bool(self.clear) or self.conv.floor == "emergency"
+
+    def hear(self, text: str, kind: str = "speech") -> None:
+        self.conv.add_turn("caller", text, self.now, kind=kind)
+
+    def callers(self) -> int:
+        return len(self.conv.caller_texts())
+
+    # -- reading answers --------------------------------------------------------------------
     def outcome(self, event: Event) -> str:
         conv, state = self.conv, self.conv.state
+        row = TABLE[state]
         if event.kind == START:
             return "start"
         if event.kind == SILENCE:
             conv.retries += 1
+            if state == "verify":  # no answer to "did he really ...?" counts as yes
+                self._affirm(conv.confirming, "no answer when asked to confirm")
+                return "silence"
             if state in ASKING and conv.retries >= 2:
                 return "silence_again"
             if state == "keypad":
                 conv.raise_floor("urgent", "urgent: the caller could not be understood")
             return "silence"
-        text = prompts.clean(event.text)
+        text = prompts.clean(event.text, limit=MAX_HEARD)
         conv.retries = 0
         lang = conv.language
         if event.kind == DIGITS:
-            conv.add_turn("caller", f"[pressed {text}]", self.now, kind=DIGITS)
-            if text == "0":
-                conv.raise_floor("urgent", "urgent: the caller pressed 0 for a person")
-                self.say.append(Prompt("ack_person"))
-                return "person"
-            if state == "keypad":
-                if text == "1":
-                    conv.raise_floor(
-                        "emergency",
-                        "emergency: the caller pressed 1 (breathing, bleeding, collapse or poison)",
-                    )
-                    return "emergency"
-                conv.raise_floor("urgent", "urgent: the caller could not be understood")
-                return "no_emergency"
-            if state == "confirm":
-                return "yes" if text == "1" else "no"
-            if state == "emergency":
-                return "connect" if text == "1" else "other"
-            if state == "callback":
-                return self.new_number(text)
-            return "answer"
-        # speech
-        if state == "confirm":
+            return self.digits(text, state)
+        if row.reads == "heard":
             if len(text.split()) > 3:  # not a yes or no: a fresh answer replaces what we heard
                 conv.pending = text
                 return "yes"
             return "no" if prompts.says(text, "no", language=lang) else "yes"
-        if state == "emergency":
-            conv.add_turn("caller", text, self.now)
+        if row.reads == "connect":
+            self.hear(text)
             return "connect" if prompts.says(text, "connect", language=lang) else "other"
-        if state == "callback":
-            conv.add_turn("caller", text, self.now)
+        if row.reads == "callback":
+            self.hear(text)
             return self.new_number(text) if len(prompts.digits_of(text)) >= 10 else "yes"
-        return self.answer(text, event.confidence)
+        if event.confidence is not None and event.confidence < LOW_CONFIDENCE:
+            self.hear(text)  # act on danger at once, even before confirming what we heard
+            self.analyze()
+            if self.emergency:
+                return "answer"
+            conv.turns.pop()
+            self.analyze()
+            conv.pending, conv.resume = text, state
+            return "unclear"
+        return self.answer(text, row.reads)
+
+    def digits(self, text: str, state: str) -> str:
+        conv = self.conv
+        self.hear(f"[pressed {text}]", kind=DIGITS)
+        if text == "0" and state not in ("keypad", "emergency", "callback", "heard"):
+            self.person()
+            return "person"
+        if text == "9" and state in ASKING:
+            conv.raise_floor("urgent", "urgent: the caller asked to be connected to the ER")
+            conv.state = "emergency"
+            return "connect_er"
+        if state == "keypad":
+            if text == "1":
+                conv.raise_floor(
+                    "emergency",
+                    "emergency: the caller pressed 1 (breathing, bleeding, collapse or poison)",
+                )
+                return "emergency"
+            conv.raise_floor("urgent", "urgent: the caller could not be understood")
+            return "no_emergency"
+        if state == "heard":
+            return "yes" if text == "1" else "no"
+        if state == "emergency":
+            return "connect" if text == "1" else "other"
+        if state == "callback":
+            return self.new_number(text)
+        return "answer"
+
+    def answer(self, text: str, reads: str) -> str:
+        """A spoken or texted answer to the open question, a screen, or a confirmation."""
+        conv = self.conv
+        self.hear(text)
+        self.analyze()
+        if self._asks_person(text):
+            self.person()
+            if reads in ("screen", "verify") and conv.person_asks <= 2:
+                return "person_again"  # the question was not answered: ask it again
+        if reads == "screen":
+            self._read_screen(text)
+        elif reads == "verify":
+            self._read_verify(text)
+        return "answer"
+
+    def _asks_person(self, text: str) -> bool:
+        one = self.engine.analyze([text], now=self.policy.local(self.now))
+        return "asks_human" in (getattr(one, "caller_concern", None) or [])
+
+    def _said_alone(self, text: str) -> list[str]:
+        """The red flags this one answer raises on its own."""
+        one = self.engine.analyze([text], now=self.policy.local(self.now))
+        return list(one.red_flags)
+
+    def _read_screen(self, text: str) -> None:
+        conv = self.conv
+        screen = self.protocol.screens[conv.screen]
+        if screen.id not in conv.screened:
+            conv.screened.append(screen.id)
+        kind = answer_kind(text, language=conv.language)
+        raised = [c for c in self._said_alone(text) if c in screen.red_flags]
+        if raised and kind != "unsure":  # "nothing comes out": words beat a leading "no"
+            for code in raised:  # the owner's own words, in answer to a direct question
+                self._affirm(code, f"asked, the caller said '{prompts.clean(text, 80)}'")
+        elif kind == "no":
+            for code in screen.red_flags:
+                conv.ruled_out[code] = self.callers()
+            self.analyze()
+        elif kind == "yes":
+            self._affirm(screen.red_flags[0], f"the caller said yes when asked ({screen.id})")
+
+    def _read_verify(self, text: str) -> None:
+        conv = self.conv
+        code = conv.confirming
+        kind = answer_kind(text, language=conv.language)
+        if kind == "no" and code not in self._said_alone(text):
+            conv.ruled_out[code] = self.callers()
+            self.analyze()
+        else:  # yes, "I don't know", or an answer that is neither: it counts as yes
+            self._affirm(code, f"confirmed ('{prompts.clean(text, 80)}')")
+        conv.confirming = ""
+
+    def _affirm(self, code: str, why: str) -> None:
+        if code and code not in self.conv.affirmed:
+            self.conv.affirmed[code] = why
+        self.analyze()
+
+    def person(self) -> None:
+        """Asked for a person: acknowledged every time, handled by the clinic's paging rules."""
+        conv, policy = self.conv, self.policy
+        conv.person_asks += 1
+        conv.raise_floor("urgent", "urgent: the caller asked for a person")
+        flags = conv.verdict.get("flags") or []
+        decision = policy.page_decision(conv.disposition, flags, conv.caller, self.now, 0)
+        params = _params(conv, policy)
+        if decision.page:
+            self.say.append(Prompt("ack_person_vet", params))
+            if "page_on_call" not in self.actions:
+                self.actions.append("page_on_call")
+        else:
+            due = policy.callback_due(conv.disposition, self.now)
+            when = prompts.when_phrase(
+                policy.local(due), policy.local(self.now), language=conv.language
+            )
+            self.say.append(Prompt("ack_person", {**params, "when": when}))
 
     def new_number(self, text: str) -> str:
         d = prompts.digits_of(text)
@@ -230,21 +394,46 @@ class _Step:
             return "number"
         return "yes" if d == "1" else "other"
 
-    # -- targets ----------------------------------------------------------------------------
-    def next_question(self) -> str:
+    # -- where next ---------------------------------------------------------------------------
+    def route(self) -> str:
+        """The protocol's next step: ER, a confirmation, a screen, a detail, or the closing."""
         conv = self.conv
-        if conv.verdict.get("intent") in ADMIN_INTENTS and conv.disposition == "routine":
-            return "callback"
+        if self.emergency:
+            return "emergency"
+        doubtful = [c for c in self.doubtful if c not in conv.affirmed and c not in conv.ruled_out]
+        if doubtful:
+            conv.confirming = doubtful[0]
+            return "verify"
+        verdict = conv.verdict
+        symptoms = [s["code"] for s in verdict.get("symptoms") or [] if not s.get("negated")]
+        sick = bool(symptoms or verdict.get("exposures"))
+        if verdict.get("intent") in ADMIN_INTENTS and not sick and conv.disposition == "routine":
+            return self.closing()
         unknown = set(conv.unknowns)
-        for q in QUESTIONS:
-            if q.state not in conv.asked and q.topics & unknown:
-                return q.state
-        return "callback"
+        if "species_name" in unknown and "species" not in conv.asked:
+            return "species"
+        words = {w for t in conv.caller_texts() for w in t.lower().split()}
+        for screen in self.protocol.ordered(symptoms, verdict.get("species")):
+            if screen.id in conv.screened or all(f in conv.ruled_out for f in screen.red_flags):
+                continue
+            if not screen.applies(verdict.get("flags") or [], symptoms, words):
+                continue
+            conv.screen = screen.id
+            return "screen"
+        if ({"onset", "eating_drinking"} & unknown) and "onset" not in conv.asked:
+            return "onset"
+        relevant = SURGERY_SIGNS & set(symptoms)
+        if relevant and "surgery" in unknown and "surgery" not in conv.asked:
+            return "surgery"
+        return self.closing()
+
+    def closing(self) -> str:
+        return "callback" if self.conv.channel == "voice" else "done"
 
     def resolve(self, target: str) -> str:
         conv = self.conv
-        if target == "@next":
-            return self.next_question()
+        if target == "@route":
+            return self.route()
         if target == "@same":
             self.say.append(Prompt("reprompt"))
             return conv.state
@@ -256,9 +445,8 @@ class _Step:
                 self.say.append(Prompt("try_again"))
                 conv.asked = [s for s in conv.asked if s != resume]
                 return resume
-            conv.add_turn("caller", pending, self.now)
-            self.analyze()
-            return "emergency" if conv.disposition == "emergency" else self.next_question()
+            self.answer(pending, TABLE[resume].reads)
+            return self.route()
         return target
 
 
@@ -271,7 +459,7 @@ def step(
     conv.turn_no += 1
     if event.kind == HANGUP:
         if conv.pending:
-            conv.add_turn("caller", conv.pending, st.now)
+            st.hear(conv.pending)
             conv.pending = ""
             st.analyze()
         conv.done, conv.ended_reason = True, conv.ended_reason or "hangup"
@@ -279,7 +467,17 @@ def step(
     if conv.done:
         return Reply(conv, [Prompt("goodbye")], actions=["hangup"])
     before = conv.state
-    target = st.resolve(TRANSITIONS[conv.state].get(st.outcome(event), "@next"))
+    outcome = st.outcome(event)
+    if outcome == "connect_er":
+        target = "transfer"
+    elif outcome == "person":
+        target = conv.state if conv.state in ASKING else "@route"
+        target = st.resolve(target)
+    elif outcome == "person_again":
+        target = conv.state
+        conv.asked = [s for s in conv.asked if s != target]
+    else:
+        target = st.resolve(TABLE[conv.state].goes.get(outcome, "@route"))
     if target != before or target not in ASKING:
         conv.retries = 0 if target != before else conv.retries
     conv.state = target
@@ -289,7 +487,7 @@ def step(
 def _enter(st: _Step, state: str) -> Reply:
     """The reply on entering `state` (its statements, question and actions)."""
     conv, policy = st.conv, st.policy
-    params = _params(conv, policy, st.now)
+    params = _params(conv, policy)
     if state == "open" and conv.turn_no == 1:
         greet = (
             Prompt("custom_greeting", {"text": policy.greeting})
@@ -297,19 +495,32 @@ def _enter(st: _Step, state: str) -> Reply:
             else Prompt("greeting", {"clinic": policy.name})
         )
         st.say.insert(0, greet)
+    if state == "screen":
+        conv.asked.append(f"screen.{conv.screen}")
+        return _ask(st, Prompt(f"screen.{conv.screen}", params), "speech")
+    if state == "verify":
+        screen = st.protocol.screen_for(conv.confirming)
+        words = _evidence_words(conv, conv.confirming)
+        key = f"confirm.{screen.id}" if screen.confirm else f"screen.{screen.id}"
+        return _ask(st, Prompt(key, {**params, "words": words}), "speech")
+    if state == "heard":
+        return _ask(st, Prompt("confirm_heard", {"heard": prompts.clean(conv.pending, 200)}), "speech")
     if state in ASKING:
         if state not in conv.asked:
             conv.asked.append(state)
         return _ask(st, Prompt(ASKING[state], params), "speech")
-    if state == "confirm":
-        return _ask(st, Prompt("confirm_heard", {"heard": conv.pending}), "speech")
     if state == "keypad":
         return _ask(st, Prompt("ask_keypad"), "digits")
     if state == "emergency":
-        st.say.append(Prompt("er_guidance", params))
-        if "toxin" in (conv.verdict.get("red_flags") or []):
-            st.say.append(Prompt("poison_control", params))
-        st.actions += ["file_ticket", "send_er_sms", "page_on_call", "offer_transfer"]
+        if conv.er_given:  # said once already in this call or thread: a short reminder
+            st.say.append(Prompt("er_reminder", params))
+            st.actions.append("file_ticket")
+        else:
+            conv.er_given = True
+            st.say.append(Prompt("er_guidance", params))
+            if "toxin" in (conv.verdict.get("red_flags") or []):
+                st.say.append(Prompt("poison_control", params))
+            st.actions += [a for a in TABLE["emergency"].triggers if a not in st.actions]
         if conv.channel != "voice":
             conv.done, conv.ended_reason = True, "completed"
             return Reply(conv, st.say, actions=st.actions)
@@ -326,6 +537,7 @@ def _enter(st: _Step, state: str) -> Reply:
         return Reply(conv, st.say + [Prompt("er_sent")], actions=["file_ticket", "hangup"])
     # the closing: when the clinic calls back, and what would make it an emergency
     conv.state, conv.done, conv.ended_reason = "done", True, "completed"
+    conv.watch = sorted(protocol_file.watch_codes(conv.verdict))
     due = policy.callback_due(conv.disposition, st.now)
     when = prompts.when_phrase(policy.local(due), policy.local(st.now), language=conv.language)
     st.say += [
@@ -334,6 +546,25 @@ def _enter(st: _Step, state: str) -> Reply:
         Prompt("goodbye"),
     ]
     return Reply(conv, st.say, actions=["file_ticket", "hangup"])
+
+
+def question_of(conv: Conversation, policy: Policy) -> Prompt | None:
+    """The question the conversation is waiting on (to repeat it), None when it is not asking."""
+    if conv.done or conv.state not in ASKING:
+        return None
+    params = _params(conv, policy)
+    if conv.state == "screen":
+        return Prompt(f"screen.{conv.screen}", params)
+    if conv.state == "verify":
+        return Prompt(f"screen.{protocol_file.load().screen_for(conv.confirming).id}", params)
+    return Prompt(ASKING[conv.state], params)
+
+
+def _evidence_words(conv: Conversation, code: str) -> str:
+    for e in conv.verdict.get("red_flag_evidence") or []:
+        if e.get("code") == code and e.get("text"):
+            return prompts.clean(str(e["text"]), 80)
+    return code.replace("_", " ")
 
 
 def _ask(st: _Step, question: Prompt, expects: str) -> Reply:
@@ -347,5 +578,5 @@ def _ask(st: _Step, question: Prompt, expects: str) -> Reply:
     return Reply(conv, st.say, ask=question, expects=expects, actions=st.actions)
 
 
-def _params(conv: Conversation, policy: Policy, now: datetime) -> dict[str, Any]:
+def _params(conv: Conversation, policy: Policy) -> dict[str, Any]:
     return closing_params(conv.verdict, policy, channel=conv.channel, language=conv.language)

@@ -59,6 +59,17 @@ class Conversation:
     pending: str = ""  # low-confidence words awaiting "is that right?"
     resume: str = ""  # the state to go back to after a confirmation
     turn_no: int = 0
+    # red-flag screening (ivr/protocol.yaml): screens asked, red flags the caller ruled out
+    # (code -> caller turns said by then: words after that may raise it again), confirmed or
+    # said yes to (code -> why), the screen or red flag being asked about now
+    screened: list[str] = field(default_factory=list)
+    ruled_out: dict[str, int] = field(default_factory=dict)
+    affirmed: dict[str, str] = field(default_factory=dict)
+    screen: str = ""
+    confirming: str = ""
+    person_asks: int = 0
+    er_given: bool = False  # ER guidance already given in this call or thread
+    watch: list[str] = field(default_factory=list)  # signs the closing said mean "go to the ER"
     done: bool = False
     ended_reason: str = ""  # completed | hangup | error | transfer
     call_status: str = ""

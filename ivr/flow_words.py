@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from config.policy import Policy
-from ivr import prompts
+from ivr import prompts, protocol
 
 
 def closing_params(
@@ -23,28 +23,14 @@ def closing_params(
         "er_phone": prompts.phone_for(policy.er.phone, channel),
         "pc_name": pc.name,
         "pc_phone": prompts.phone_for(pc.phone, channel),
-        "watch_for": prompts.render(watch_for_key(verdict), language=language),
+        "watch_for": watch_for_text(verdict, language),
     }
 
 
-def watch_for_key(verdict: dict[str, Any]) -> str:
-    codes = [
-        s.get("code")
-        for s in verdict.get("symptoms") or []
-        if isinstance(s, dict) and not s.get("negated")
-    ]
-    groups = {
-        "vomiting": "vomiting",
-        "retching": "vomiting",
-        "diarrhea": "diarrhea",
-        "straining_to_urinate": "urinary",
-        "frequent_urination": "urinary",
-        "blood_in_urine": "urinary",
-        "wound": "wound",
-        "incision_problem": "incision",
-        "not_eating": "not_eating",
-    }
-    for code in codes:
-        if code in groups:
-            return "watch_for." + groups[code]
-    return "watch_for.default"
+def watch_for_text(verdict: dict[str, Any], language: str) -> str:
+    """'vomits blood, or becomes weak': the protocol's signs for this complaint, minus any the
+    owner already reported (the closing never tells them to watch for what they said)."""
+    signs = [w.say for w in protocol.watch_for(verdict)]
+    if not signs:
+        return prompts.render("watch_for.default", language=language)
+    return signs[0] if len(signs) == 1 else ", ".join(signs[:-1]) + ", or " + signs[-1]

@@ -25,7 +25,11 @@ class PromptError(KeyError):
 def load(path: Path = PROMPTS_FILE) -> dict[str, dict[str, Any]]:
     """Every language's prompts, flattened to dotted keys ("watch_for.vomiting")."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {lang: _flatten(table) for lang, table in raw.items()}
+    tables = {lang: _flatten(table) for lang, table in raw.items()}
+    from ivr import protocol  # the screening questions live with the protocol they belong to
+
+    tables[DEFAULT_LANGUAGE].update(protocol.load().prompts())
+    return tables
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:

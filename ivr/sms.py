@@ -18,7 +18,8 @@ from flask import Blueprint, Flask, Response, abort, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from config.policy import Policy
-from ivr import prompts, services
+from ivr import prompts
+from ivr.app import services
 from ivr.conversation import new_conversation
 from ivr.flow_model import ConversationStore
 from ivr.sms_flow import Inbound, guard_for, handle, maps_link

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from config.policy import Policy
 from ivr import prompts
-from ivr.conversation import ASKING, new_conversation, step
+from ivr.conversation import new_conversation, question_of, step
 from ivr.flow_model import START, Conversation, ConversationStore, Event, Prompt, Reply
 from ivr.sms_guard import SmsGuard, textable
 from ivr.sms_segments import fits
@@ -32,8 +32,8 @@ from workers.tickets import file_ticket
 log = logging.getLogger(__name__)
 
 MAX_STORED = 16_000  # characters of one text kept in the transcript
-MAX_ANALYSED = 2_000  # characters of one text the triage engine reads
-MAX_ANALYSED_TOTAL = 8_000  # characters of a whole thread the engine reads (first + latest)
+MAX_ANALYSED = MAX_STORED  # every word of a text is triaged (a long story included)
+MAX_ANALYSED_TOTAL = 64_000  # characters of a whole thread the engine reads (first + latest)
 MAX_TURNS = 200  # caller turns kept per thread (a flood is counted, not stored forever)
 IDLE_FILING = timedelta(minutes=15)  # an owner who stops answering is filed after this
 _HAS_PAGING = importlib.util.find_spec("tickets.paging") is not None
@@ -209,7 +209,7 @@ def _advance(
     full = prompts.clean(msg.body, limit=MAX_STORED)
     callers = sum(1 for t in conv.turns if t["role"] == "caller")
     if not full:  # a photo alone (or an empty text): keep it, and repeat the open question
-        ask = Prompt(ASKING[conv.state]) if not conv.done and conv.state in ASKING else None
+        ask = question_of(conv, policy)
         if not msg.media:
             return Reply(conv, [], ask=ask)
         conv.add_turn("caller", f"[sent {len(msg.media)} photo(s)]", now, kind="media")

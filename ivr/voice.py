@@ -15,8 +15,9 @@ from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from config.policy import Policy
-from ivr import prompts, services
-from ivr.conversation import new_conversation, step
+from ivr import prompts
+from ivr.app import services
+from ivr.conversation import MAX_HEARD, new_conversation, step
 from ivr.flow_model import HANGUP, SILENCE, START, Conversation, ConversationStore, Event, Reply
 from ivr.step_store import UNCHECKED, Conflict, Peek
 from ivr.twilio_sig import twilio_webhook, twiml_response
@@ -100,7 +101,7 @@ def _event(form: Mapping[str, str]) -> Event:
     digits = (form.get("Digits") or "").strip()
     if digits:
         return Event.digits(digits)
-    speech = prompts.clean(form.get("SpeechResult") or "")
+    speech = prompts.clean(form.get("SpeechResult") or "", limit=MAX_HEARD)  # triaged whole
     if speech:
         try:
             confidence: float | None = float(form.get("Confidence") or "")

@@ -8,10 +8,9 @@ longer than LONG_STORY words marks every hit DOUBT: in a long story a word is ea
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-
-from collections.abc import Sequence
 
 from .hits import Hit
 from .tokenizer import load_jsonl

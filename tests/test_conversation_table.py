@@ -13,7 +13,7 @@ from config.settings import DEFAULT_POLICY_DIR
 from ivr import prompts
 from ivr.conversation import (
     ASKING,
-    QUESTIONS,
+    TABLE,
     TRANSITIONS,
     Conversation,
     Event,
@@ -46,11 +46,13 @@ def play(policy: Policy, *answers: str | Event, channel: str = "voice") -> list[
 
 
 def test_every_transition_leads_to_a_known_state() -> None:
-    specials = {"@next", "@same", "@resume", "@resume_answer", "transfer", "done"}
+    specials = {"@route", "@same", "@resume", "@resume_answer"}
     for state, row in TRANSITIONS.items():
         for outcome, target in row.items():
-            assert target in TRANSITIONS or target in specials, (state, outcome, target)
-    assert set(ASKING) == {"open"} | {q.state for q in QUESTIONS}
+            assert target in TABLE or target in specials, (state, outcome, target)
+    assert set(ASKING) == {"open", "species", "screen", "verify", "onset", "surgery", "heard"}
+    for name, row in TABLE.items():  # every row says something a prompt file holds
+        assert row.says.startswith("protocol:") or prompts.has(row.says), name
 
 
 def test_every_prompt_renders_on_both_channels(policy: Policy) -> None:
@@ -69,17 +71,19 @@ def test_every_prompt_renders_on_both_channels(policy: Policy) -> None:
     assert prompts.render("escalate_advice", params, channel="sms").startswith("If your pet")
 
 
-def test_only_still_unknown_topics_are_asked_most_serious_first(policy: Policy) -> None:
-    replies = play(policy, "my dog Rex hasn't eaten since yesterday morning")
-    # species, name, onset and appetite were said: the next question is about the litter/walks
-    assert replies[-1].ask is not None and replies[-1].ask.key == "ask_toileting"
+def test_after_the_story_the_complaints_red_flags_are_asked_first(policy: Policy) -> None:
+    replies = play(policy, "my dog Rex has been vomiting since yesterday morning")
+    # species, name and onset were said: the first question screens the vomiting's red flags
+    assert replies[-1].ask is not None and replies[-1].ask.key == "screen.belly"
     assert replies[-1].ask.params["subject"] == "Rex"
 
 
-def test_each_question_is_asked_once_then_the_closing(policy: Policy) -> None:
+def test_every_screen_is_asked_once_then_the_closing(policy: Policy) -> None:
     replies = play(
         policy,
         "my dog is not right",
+        "dunno",
+        "dunno",
         "dunno",
         "dunno",
         "dunno",
@@ -90,6 +94,8 @@ def test_each_question_is_asked_once_then_the_closing(policy: Policy) -> None:
     )
     asked = [r.ask.key for r in replies if r.ask is not None]
     assert len(asked) == len(set(asked))
+    assert {"screen.breathing", "screen.collapse", "screen.poison", "screen.belly",
+            "screen.hurt"} <= set(asked)  # fmt: skip
     last = next(r for r in replies if r.conversation.done)
     assert "file_ticket" in last.actions
     assert [p.key for p in last.say] == ["callback_promise", "escalate_advice", "goodbye"]

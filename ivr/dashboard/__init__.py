@@ -3,23 +3,22 @@ policy). Server-rendered; a little vanilla JS polls for new tickets and runs the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Flask, current_app
 from flask_login import current_user, login_required
 
-from ivr import auth, services
+from ivr import auth
+from ivr.app import services
 from tickets import lifecycle
 from tickets.models import utcnow
 
-bp = Blueprint(
-    "dashboard",
-    __name__,
-    template_folder="../templates",
-    static_folder="../static",
-    static_url_path="/static/dashboard",
-)
+# No static folder here: every route of this blueprint needs a login, and the login page needs
+# its stylesheet. The app itself serves ivr/static/ at /static to everyone (Flask's default
+# static folder of the factory's module, so `url_for("static", ...)` in the templates).
+bp = Blueprint("dashboard", __name__, template_folder="../templates")
 
 
 @bp.before_request
@@ -31,7 +30,7 @@ def _logged_in() -> None:
 def init_app(app: Flask) -> None:
     auth.init_app(app)
     app.jinja_env.globals.update(
-        when=when, labels=lifecycle.LABELS, is_live=lifecycle.is_claim_live
+        when=when, labels=lifecycle.LABELS, is_live=lifecycle.is_claim_live, clinic_name=clinic_name
     )
 
 
@@ -44,8 +43,16 @@ def when(at: datetime | None, clinic_id: str | None = None, fmt: str = "%a %d %b
     return policy.local(at).strftime(fmt)
 
 
+def clinic_name(clinic_id: str | None) -> str:
+    """The clinic's name for a column (its id when no policy file names it any more)."""
+    policy = services().policies.by_id(clinic_id) if clinic_id else None
+    return policy.name if policy else (clinic_id or "")
+
+
 def now() -> datetime:
-    return utcnow()
+    """Now (UTC); tests set app.config["NIGHTDESK_CLOCK"] to control it, as for the webhooks."""
+    clock: Callable[[], datetime] | None = current_app.config.get("NIGHTDESK_CLOCK")
+    return clock() if clock is not None else utcnow()
 
 
 def claim_ttl() -> Any:

@@ -1,0 +1,43 @@
+"""How a short answer to a yes/no question reads: no, yes, unsure, or a story to analyse.
+
+The words are data (ivr/prompts.yaml, `words.*`). A fact that begins with "no" ("nope",
+"nothing", "not really") is a no; "not sure" and "I don't know" are unsure, whatever they
+begin with; a yes-word at the start ("yeah", "I think so", "a little") is a yes unless the
+answer goes on to say all is well ("yeah he's fine").
+"""
+
+from __future__ import annotations
+
+import re
+
+from ivr import prompts
+
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def _norm(text: str) -> str:
+    return " " + " ".join(_WORD.findall(text.lower().replace("\u2019", "'"))) + " "
+
+
+def _has(padded: str, key: str, language: str) -> bool:
+    return any(f" {w} " in padded for w in prompts.words(key, language=language))
+
+
+def _starts(padded: str, key: str, language: str) -> bool:
+    return any(padded.startswith(f" {w} ") for w in prompts.words(key, language=language))
+
+
+def answer_kind(text: str, *, language: str = prompts.DEFAULT_LANGUAGE) -> str:
+    """'no', 'yes', 'unsure' or 'story' (an answer that is none of those: read by the engine)."""
+    padded = _norm(text)
+    if not padded.strip():
+        return "unsure"
+    if _has(padded, "unsure", language):
+        return "unsure"
+    if _starts(padded, "answer_no", language):
+        return "no"
+    if _starts(padded, "answer_yes", language):
+        return "story" if _has(padded, "all_well", language) else "yes"
+    if _has(padded, "all_well", language) and len(padded.split()) <= 6:
+        return "no"
+    return "story"
