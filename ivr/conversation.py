@@ -504,7 +504,9 @@ def _enter(st: _Step, state: str) -> Reply:
         key = f"confirm.{screen.id}" if screen.confirm else f"screen.{screen.id}"
         return _ask(st, Prompt(key, {**params, "words": words}), "speech")
     if state == "heard":
-        return _ask(st, Prompt("confirm_heard", {"heard": prompts.clean(conv.pending, 200)}), "speech")
+        return _ask(
+            st, Prompt("confirm_heard", {"heard": prompts.clean(conv.pending, 200)}), "speech"
+        )
     if state in ASKING:
         if state not in conv.asked:
             conv.asked.append(state)
