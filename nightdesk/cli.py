@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "nightdesk.cmd_text",
     "nightdesk.cmd_bench",
     "nightdesk.cmd_user",
+    "nightdesk.cmd_eval",
 ]
 
 
