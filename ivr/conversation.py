@@ -116,6 +116,7 @@ ASKING.pop("emergency")
 TRANSITIONS = {name: row.goes for name, row in TABLE.items()}
 # Calls about these go straight to the closing (no medical questions) unless something is wrong.
 ADMIN_INTENTS = frozenset({"appointment", "refill", "results", "billing", "message_for_doctor"})
+ATE_WORDS = ("got into", " ate ", "eaten", "chewed", "swallow", "licked", "bad for", "toxic")
 SURGERY_SIGNS = frozenset({"wound", "incision_problem", "swelling", "bleeding", "vomiting"})
 
 
@@ -349,6 +350,14 @@ class _Step:
             self.analyze()
         elif kind == "yes":
             self._affirm(screen.red_flags[0], f"the caller said yes when asked ({screen.id})")
+        elif kind == "story":  # neither yes nor no, about what was asked: confirm it, once
+            code = screen.red_flags[0]
+            if code not in conv.affirmed and code not in conv.ruled_out:
+                self.doubtful = [*self.doubtful, code]
+                conv.verdict.setdefault("red_flag_evidence", []).append(
+                    {"code": code, "strength": "doubtful", "text": prompts.clean(text, 80),
+                     "why": "an answer that is neither yes nor no"}
+                )  # fmt: skip
 
     def _read_verify(self, text: str) -> None:
         conv = self.conv
@@ -406,7 +415,8 @@ class _Step:
             return "verify"
         verdict = conv.verdict
         symptoms = [s["code"] for s in verdict.get("symptoms") or [] if not s.get("negated")]
-        sick = bool(symptoms or verdict.get("exposures"))
+        said = " ".join(conv.caller_texts()).lower()
+        sick = bool(symptoms or verdict.get("exposures")) or any(w in said for w in ATE_WORDS)
         if verdict.get("intent") in ADMIN_INTENTS and not sick and conv.disposition == "routine":
             return self.closing()
         unknown = set(conv.unknowns)
