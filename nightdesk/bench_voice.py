@@ -51,26 +51,31 @@ ONSETS = ["since Tuesday", "for three days", "since last week", "for about a wee
 FINE = ["fine", "normally", "like usual", "as always", "okay"]
 ACTING = ["normal, just itchy", "like {pro}self, playful", "fine, a bit annoyed", "normal"]
 NO_SURGERY = ["no surgery", "no, no surgery", "no surgery or procedures", "nope, no surgery"]
+NO = ["no", "nope", "no, nothing like that", "no, none of that", "not at all"]
 SCRIPT = [  # one of them, for `--help` and the docs
     "my dog Max has been scratching his ears and shaking his head since Tuesday",
-    "he is eating and drinking fine, and peeing and pooping normally",
-    "he is acting normal, just itchy",
-    "no surgery",
+    "no",
+    "nope",
+    "no, nothing like that",
+    "no",
+    "not at all",
+    "he is eating and drinking fine, and acting normal, just itchy",
     "1",
 ]
 
 
 def script_for(i: int) -> list[str]:
-    """The i-th caller's five answers (seeded by i, so runs are comparable)."""
+    """The i-th caller's answers (seeded by i, so runs are comparable): the story, a no to each
+    of the five red-flag screens, the appetite, the callback number."""
     rng = random.Random(i)
     species, pro, name = rng.choice(PETS)
     pos, self_ = ("his", "him") if pro == "he" else ("her", "her")
     return [
         f"my {species} {name} has been {rng.choice(COMPLAINTS).format(pos=pos)} "
         f"{rng.choice(ONSETS)}",
-        f"{pro} is eating and drinking {rng.choice(FINE)}, and peeing and pooping normally",
-        f"{pro} is acting {rng.choice(ACTING).format(pro=self_)}",
-        rng.choice(NO_SURGERY),
+        *(rng.choice(NO) for _ in range(5)),
+        f"{pro} is eating and drinking {rng.choice(FINE)}, and acting "
+        f"{rng.choice(ACTING).format(pro=self_)}",
         "1",
     ]
 

@@ -23,22 +23,25 @@ def call(app: Flask, signed_post: Callable[..., Any]) -> Call:
 
 
 @pytest.mark.parametrize("i", [0, 1, 7, 42, 101])
-def test_a_scripted_call_asks_three_questions_then_promises_a_callback(
+def test_a_scripted_call_screens_the_red_flags_then_promises_a_callback(
     i: int, call: Call, services: Services, run_worker: Callable[[], int]
 ) -> None:
     answers = script_for(i)
-    assert len(answers) == 5
+    assert len(answers) == 8
     name = answers[0].split()[2]
     asked = [call.start().says[-1]]
     for words in answers[:-1]:
         asked.append(call.say(words).says[-1])
     closing = call.press(answers[-1])
     assert closing.gather is None and "call you back" in closing.text
-    assert asked == [
-        prompts.render("ask_open"),
-        prompts.render("ask_eating", {"subject": name}),
-        prompts.render("ask_behaviour", {"subject": name}),
-        prompts.render("ask_surgery", {"subject": name}),
+    screens = {
+        prompts.render(f"screen.{s}", {"subject": name})
+        for s in ("breathing", "collapse", "poison", "belly", "hurt")
+    }
+    assert asked[0] == prompts.render("ask_open")
+    assert set(asked[1:6]) == screens  # every red flag screened, each once
+    assert asked[6:] == [
+        prompts.render("ask_onset", {"subject": name}),
         prompts.render("confirm_callback", {"last4": call.caller[-4:]}),
     ]
     call.status("completed")
