@@ -51,8 +51,8 @@ def test_every_transition_leads_to_a_known_state() -> None:
         for outcome, target in row.items():
             assert target in TABLE or target in specials, (state, outcome, target)
     assert set(ASKING) == {"open", "species", "screen", "verify", "onset", "surgery", "heard"}
-    for name, state in TABLE.items():  # every row says something a prompt file holds
-        assert state.says.startswith("protocol:") or prompts.has(state.says), name
+    for name, entry in TABLE.items():  # every row says something a prompt file holds
+        assert entry.says.startswith("protocol:") or prompts.has(entry.says), name
 
 
 def test_every_prompt_renders_on_both_channels(policy: Policy) -> None:
