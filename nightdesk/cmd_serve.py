@@ -7,10 +7,14 @@ import os
 import signal
 import subprocess
 import sys
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
 from pathlib import Path
 
 import click
 
+from config.hours import Hours
+from config.policy import Policies
 from config.settings import Settings, SettingsError
 from nightdesk.services import Services, build_services, redis_url_of, stop_embedded_redis
 from tickets import db
@@ -55,8 +59,11 @@ def _first_admin(services: Services) -> tuple[str, str] | None:
         return ensure_first_admin(session)
 
 
-def run_worker_process(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "workers"], env=env)
+def run_worker_process(
+    env: dict[str, str], *, after_hours: bool = False
+) -> subprocess.Popen[bytes]:
+    module = "nightdesk.cmd_serve" if after_hours else "workers"  # see after_hours_worker()
+    return subprocess.Popen([sys.executable, "-m", module], env=env)
 
 
 def register(cli: click.Group) -> None:
@@ -64,7 +71,12 @@ def register(cli: click.Group) -> None:
     @click.option("--host", default="127.0.0.1", show_default=True)
     @click.option("--port", default=5000, show_default=True, type=int)
     @click.option("--no-worker", is_flag=True, help="Do not start an RQ worker process.")
-    def serve(host: str, port: int, no_worker: bool) -> None:
+    @click.option(
+        "--after-hours",
+        is_flag=True,
+        help="Treat every clinic as closed for this session (to try the triage line by day).",
+    )
+    def serve(host: str, port: int, no_worker: bool, after_hours: bool) -> None:
         """Run the web app, an RQ worker and an embedded Redis on SQLite, in one command."""
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
         try:
@@ -73,6 +85,8 @@ def register(cli: click.Group) -> None:
             raise click.ClickException(str(exc)) from None
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         services = build_services(settings)
+        if after_hours:
+            services.policies = closed_all_session(services.policies)
         db.upgrade(services.engine)
         redis_url = redis_url_of(services.redis)
         admin = _first_admin(services)
@@ -83,13 +97,15 @@ def register(cli: click.Group) -> None:
                 REDIS_URL=redis_url,
                 NIGHTDESK_DATA_DIR=str(Path(settings.data_dir).resolve()),
             )
-            worker = run_worker_process(env)
+            worker = run_worker_process(env, after_hours=after_hours)
         from werkzeug.serving import run_simple
 
         from ivr import create_app
 
         app = create_app(services)
         click.echo(_banner(settings, f"http://{host}:{port}", redis_url, admin))
+        if after_hours:
+            click.echo("  after hours: every clinic is closed for this session (--after-hours)\n")
         # SIGTERM (a process manager, `kill`) cleans up like Ctrl-C does.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
@@ -101,3 +117,43 @@ def register(cli: click.Group) -> None:
             services.engine.dispose()
             if not settings.redis_url:
                 stop_embedded_redis(services.redis)
+
+
+# `serve --after-hours` ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ClosedNow(Hours):
+    """A clinic's hours, except that it is not open at any moment of this session; deadlines
+    still count from its real next opening."""
+
+    def current(self, at: datetime) -> tuple[datetime, datetime] | None:
+        return None
+
+
+def closed_all_session(policies: Policies) -> Policies:
+    """The same clinics, each closed for now: every call and text reaches the triage line."""
+    closed = []
+    for policy in policies.all:
+        hours = policy.schedule
+        if hours is not None:
+            now_closed = _ClosedNow(**{f.name: getattr(hours, f.name) for f in fields(hours)})
+            policy = replace(policy, schedule=now_closed)
+        closed.append(policy)
+    return Policies(closed)
+
+
+def after_hours_worker() -> None:
+    """`python -m nightdesk.cmd_serve`: the worker of `serve --after-hours` (`python -m workers`
+    with the same closed clinics, so the jobs file, promise and page as the line answered)."""
+    from workers import context
+    from workers.__main__ import main
+
+    services = build_services(Settings.from_env())
+    services.policies = closed_all_session(services.policies)
+    context.install(services)
+    main(sys.argv[1:])  # `python -m workers`' options (--burst, --fork, --no-scheduler)
+
+
+if __name__ == "__main__":
+    after_hours_worker()

@@ -1,16 +1,26 @@
-"""`nightdesk user add|list|disable`: staff accounts of the dashboard."""
+"""`nightdesk user add|list|disable|passwd`: staff accounts of the dashboard."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
 from config.settings import Settings, SettingsError
 from tickets import db
-from tickets.users import ROLES, UserError, create_user, disable_user, list_users
+from tickets.users import (
+    MIN_PASSWORD,
+    ROLES,
+    UserError,
+    create_user,
+    disable_user,
+    get_user,
+    list_users,
+)
 
 
 @contextmanager
@@ -75,3 +85,40 @@ def register(cli: click.Group) -> None:
                 raise click.ClickException(str(exc)) from None
             session.commit()
         click.echo(f"disabled {username}")
+
+    @user.command("passwd")
+    @click.argument("username")
+    @click.option("--generate", is_flag=True, help="Make up a random password and print it (once).")
+    @click.option(
+        "--password",
+        default=None,
+        help="The new password (asked twice, hidden, when neither this nor --generate is given).",
+    )
+    def passwd(username: str, generate: bool, password: str | None) -> None:
+        """Set a new password for a staff user (a forgotten one, or the first admin's)."""
+        if generate and password is not None:
+            raise click.UsageError("give --password or --generate, not both")
+        if generate:
+            password = secrets.token_urlsafe(12)
+        elif password is None:
+            password = click.prompt(
+                f"New password for {username.strip().lower()}",
+                hide_input=True,
+                confirmation_prompt=True,
+            )
+        assert password is not None
+        if len(password) < MIN_PASSWORD:
+            raise click.ClickException(f"a password needs at least {MIN_PASSWORD} characters")
+        with _session() as session:
+            row = get_user(session, username)
+            if row is None or row.role not in ROLES:
+                raise click.ClickException(f"no user {username!r}")
+            row.password_hash = generate_password_hash(password)
+            session.commit()
+            name, active = row.username, row.active
+        if generate:
+            click.echo(f"new password for {name}: {password}")
+        else:
+            click.echo(f"password of {name} changed")
+        if not active:
+            click.echo(f"note: {name} is disabled and still cannot log in")
