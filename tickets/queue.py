@@ -1,4 +1,8 @@
-"""Queue queries: the callback queue sorted by disposition then due time, filtered and paged."""
+"""Queue queries: the callback queue sorted by disposition then due time, filtered and paged.
+
+Within one disposition and due time, tickets with more red flags come first, then the earliest
+filed (the ticket id only breaks what is still tied).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, load_only
 
 from tickets.models import DISPOSITIONS, Ticket
@@ -83,6 +87,11 @@ def _status_clause(status: str, now: datetime):  # type: ignore[no-untyped-def]
     return None
 
 
+def red_flag_count() -> Any:
+    """How many red flags a ticket has, in SQL (json_array_length: SQLite and PostgreSQL's json)."""
+    return func.json_array_length(Ticket.red_flags)
+
+
 def query(filters: Filters, *, allowed_clinics: Collection[str] | None, now: datetime) -> Select:
     """The SELECT for a queue page (light columns only; the transcript stays in the row)."""
     stmt = select(Ticket).options(load_only(*LIST_COLUMNS))
@@ -106,7 +115,9 @@ def query(filters: Filters, *, allowed_clinics: Collection[str] | None, now: dat
         # from walking ix_ticket_order through a year of resolved tickets to find them.
         rank = Ticket.disposition_rank + 0
     return (
-        stmt.order_by(rank.desc(), Ticket.due_at, Ticket.id)
+        stmt.order_by(
+            rank.desc(), Ticket.due_at, red_flag_count().desc(), Ticket.created_at, Ticket.id
+        )
         .offset(offset)
         .limit(filters.per_page + 1)
     )

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from ivr.app import services
 from ivr.auth import role_required
-from ivr.dashboard import bp, now
+from ivr.dashboard import bp, now, staff
+from ivr.dashboard.policy_view import overview
 from tickets.models import OutboundMessage
 from tickets.users import ROLES, UserError, create_user, disable_user, list_users
 
@@ -18,11 +19,14 @@ from tickets.users import ROLES, UserError, create_user, disable_user, list_user
 @bp.get("/admin/outbox")
 @role_required("admin")
 def outbox() -> Any:
+    clinics = staff().clinics
+    stmt = select(OutboundMessage).order_by(OutboundMessage.id.desc()).limit(200)
+    if clinics is not None:  # an admin of one clinic sees that clinic's messages only
+        stmt = stmt.where(OutboundMessage.clinic_id.in_(list(clinics)))
     with services().session() as s:
-        rows = list(
-            s.scalars(select(OutboundMessage).order_by(OutboundMessage.id.desc()).limit(200))
-        )
-    return render_template("outbox.html", rows=rows)
+        rows = list(s.scalars(stmt))
+    visible = [p for p in services().policies.all if clinics is None or p.clinic_id in clinics]
+    return render_template("outbox.html", rows=rows, show_clinic=len(visible) > 1)
 
 
 @bp.route("/admin/users", methods=["GET", "POST"])
@@ -96,6 +100,13 @@ def policy() -> Any:
                 )
             except UnknownNumber as exc:
                 error = str(exc)
+    clinics = staff().clinics
+    shown = [p for p in policies.all if clinics is None or p.clinic_id in clinics]
     return render_template(
-        "policy.html", policies=policies.all, result=result, error=error, form=form
+        "policy.html",
+        policies=shown,
+        overviews=[overview(p, now()) for p in shown],
+        result=result,
+        error=error,
+        form=form,
     )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from ivr.app import services
-from ivr.dashboard import bp, claim_ttl, now, staff
+from ivr.dashboard import bp, claim_ttl, now, staff, timeline
 from tickets import lifecycle
 from tickets.models import DISPOSITIONS, Contact, StaffUser, Ticket
 from tickets.queue import STATUSES, Filters, queue_page, visible
@@ -69,6 +69,7 @@ def _queue_context() -> dict[str, Any]:
         dispositions=DISPOSITIONS[::-1],
         args=args,
         effective=lifecycle.effective_status,
+        show_clinic=len(clinics) > 1,  # a user who sees several clinics sees whose ticket it is
     )
 
 
@@ -98,11 +99,13 @@ def ticket(ticket_id: int) -> Any:
         contacts = list(s.scalars(select(Contact).where(Contact.ticket_id == ticket_id)))
         names = _usernames(s)
         policy = services().policies.by_id(t.clinic_id)
+        messages = timeline.messages_of(s, t, contacts)
         return render_template(
             "ticket.html",
             t=t,
             events=events,
             contacts=contacts,
+            transcript=timeline.timeline(t, contacts, messages, policy),
             names=names,
             now=now(),
             policy=policy,
