@@ -350,7 +350,7 @@ class _Step:
             self.analyze()
         elif kind == "yes":
             self._affirm(screen.red_flags[0], f"the caller said yes when asked ({screen.id})")
-        elif kind == "story":  # neither yes nor no, about what was asked: confirm it, once
+        elif kind == "story" and screen.talks_about(text):  # about what was asked: confirm once
             code = screen.red_flags[0]
             if code not in conv.affirmed and code not in conv.ruled_out:
                 self.doubtful = [*self.doubtful, code]
@@ -491,7 +491,16 @@ def step(
     if target != before or target not in ASKING:
         conv.retries = 0 if target != before else conv.retries
     conv.state = target
-    return _enter(st, target)
+    mark = len(conv.turns)
+    reply = _enter(st, target)
+    said = [  # what the line says is in the transcript too (ER guidance, the closing ...)
+        {"at": st.now.isoformat(), "role": "line", "channel": conv.channel, "kind": p.key,
+         "text": prompts.render(p.key, p.params, channel=conv.channel, language=conv.language)}
+        for p in reply.say
+    ]  # fmt: skip
+    ask_turns = conv.turns[mark:]
+    conv.turns[mark:] = said + ask_turns
+    return reply
 
 
 def _enter(st: _Step, state: str) -> Reply:

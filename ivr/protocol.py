@@ -28,9 +28,15 @@ class Screen:
     red_flags: tuple[str, ...]
     ask: dict[str, str]  # channel -> words
     confirm: dict[str, str] | None = None
+    about: tuple[str, ...] = ()
     only_flags: frozenset[str] = frozenset()
     only_symptoms: frozenset[str] = frozenset()
     only_words: frozenset[str] = frozenset()
+
+    def talks_about(self, text: str) -> bool:
+        """Whether an answer mentions what this screen asks about (a stem anywhere in a word)."""
+        words = " " + " ".join(text.lower().split()) + " "
+        return any(stem in words for stem in self.about)
 
     @property
     def conditional(self) -> bool:
@@ -117,6 +123,7 @@ def load(path: Path = PROTOCOL_FILE) -> Protocol:
             red_flags=flags,
             ask=_words(row["ask"]),
             confirm=_words(row["confirm"]) if row.get("confirm") else None,
+            about=tuple(str(w).lower() for w in row.get("about") or ()),
             only_flags=frozenset(only.get("flags", ())),
             only_symptoms=frozenset(only.get("symptoms", ())),
             only_words=frozenset(only.get("words", ())),

@@ -191,7 +191,7 @@ def _start(
     conv = new_conversation(channel="sms", conv_id=thread_id, policy=policy, caller=caller, now=now)
     opening = step(conv, Event(START), engine=BoundedEngine(svc.triage), policy=policy, now=now)
     conv = opening.conversation
-    conv.turns = [t for t in conv.turns if t.get("kind") != "prompt"]  # the question went unsent
+    conv.turns = [t for t in conv.turns if t["role"] != "line"]  # the opening went unsent
     return conv, opening.say
 
 

@@ -51,7 +51,7 @@ def test_photo_is_attached_stored_and_shown_to_staff(
         media=[(good, "image/png"), (big, "image/jpeg"), (doc, "application/pdf")],
     )
     assert reply and reply[0]
-    for _ in range(6):  # answer until the closing, so the thread is filed now
+    for _ in range(12):  # answer until the closing, so the thread is filed now
         (text,) = phone.text("no")
         if "call you back" in text:
             break
