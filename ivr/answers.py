@@ -41,3 +41,9 @@ def answer_kind(text: str, *, language: str = prompts.DEFAULT_LANGUAGE) -> str:
     if _has(padded, "all_well", language) and len(padded.split()) <= 6:
         return "no"
     return "story"
+
+
+def asks_person(text: str, *, language: str = prompts.DEFAULT_LANGUAGE) -> bool:
+    """'can I talk to a person', 'put me through to someone': a person asked for, any wording."""
+    padded = _norm(text)
+    return _has(padded, "person", language) and _has(padded, "person_verb", language)

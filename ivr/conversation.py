@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from config.policy import Policy
 from ivr import prompts
 from ivr import protocol as protocol_file
-from ivr.answers import answer_kind
+from ivr.answers import answer_kind, asks_person
 from ivr.flow_model import (
     DIGITS,
     HANGUP,
@@ -326,6 +326,8 @@ class _Step:
         return "answer"
 
     def _asks_person(self, text: str) -> bool:
+        if asks_person(text, language=self.conv.language):
+            return True
         one = self.engine.analyze([text], now=self.policy.local(self.now))
         return "asks_human" in (getattr(one, "caller_concern", None) or [])
 

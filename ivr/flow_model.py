@@ -171,3 +171,20 @@ class ConversationStore:
 
     def save(self, conv: Conversation, pipe: Any = None) -> None:
         (pipe or self.redis).set(self.key(conv.channel, conv.id), conv.to_bytes(), ex=self.ttl)
+
+    WATCH_TTL = 72 * 3600  # a later call or text about the same pet, in the next three days
+
+    @staticmethod
+    def watch_key(clinic_id: str, caller: str) -> str:
+        return f"nd:watch:{clinic_id}:{caller}"
+
+    def remember_watch(self, conv: Conversation) -> None:
+        """What the closing told this owner to watch for, for their next call or text."""
+        if conv.watch and conv.caller:
+            key = self.watch_key(conv.clinic_id, conv.caller)
+            self.redis.set(key, orjson.dumps(conv.watch), ex=self.WATCH_TTL)
+
+    def watch_of(self, clinic_id: str, caller: str) -> list[str]:
+        """The signs this owner was told to watch for on their last contact (none: [])."""
+        raw = self.redis.get(self.watch_key(clinic_id, caller)) if caller else None
+        return [str(c) for c in orjson.loads(raw)] if raw else []  # type: ignore[arg-type]

@@ -129,6 +129,8 @@ def handle(svc: Services, policy: Policy, msg: Inbound, now: datetime) -> str | 
         reply = _advance(svc, conv, policy, msg, now, talking=talking)
         new = reply.conversation
         store.save(new)
+        if new.done:
+            store.remember_watch(new)
     emergency = "send_er_sms" in reply.actions
     text = compose(reply.prompts, policy, lang)
     if greeting and not emergency:
@@ -189,6 +191,8 @@ def _start(
 ) -> tuple[Conversation, list[Prompt]]:
     """A new thread: the engine's opening; the owner's first text answers its open question."""
     conv = new_conversation(channel="sms", conv_id=thread_id, policy=policy, caller=caller, now=now)
+    store = ConversationStore(svc.redis, svc.settings.conversation_ttl)
+    conv.watch = store.watch_of(policy.clinic_id, caller)  # what a last contact was told
     opening = step(conv, Event(START), engine=BoundedEngine(svc.triage), policy=policy, now=now)
     conv = opening.conversation
     conv.turns = [t for t in conv.turns if t["role"] != "line"]  # the opening went unsent

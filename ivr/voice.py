@@ -125,6 +125,7 @@ def _advance(
         _file(svc, new, "emergency")
     if new.done:
         _file(svc, new, "end")
+        _store(svc).remember_watch(new)
     return twiml
 
 
@@ -218,6 +219,7 @@ def incoming() -> Response:
             resp.dial(policy.front_desk or policy.phone)
             return str(resp)
         conv = new_conversation(channel="voice", conv_id=sid, policy=policy, caller=caller, now=now)
+        conv.watch = _store(svc).watch_of(policy.clinic_id, caller)  # told last time: "if …"
         return _advance(svc, "start", conv, policy, Event(START), UNCHECKED)
 
     return _safely(sid, policy, run, "start")

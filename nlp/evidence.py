@@ -17,7 +17,8 @@ from .tokenizer import load_jsonl
 from .turn import Turn
 from .verdict import Evidence
 
-LONG_STORY = 80  # words
+LONG_STORY = 150  # words
+NEAR = 8  # words either side of a hit that `near` cues look at (speech has no full stops)
 BOUNDARY = frozenset({".", "?", "!", ";"})
 CLAUSE_START = frozenset({".", "?", "!", ";", ",", "and", "but", "so", "well", "hi", "hey", "ok",
                           "okay", "um", "uh", "yeah", "oh", "because", "cause"})  # fmt: skip
@@ -71,7 +72,9 @@ class Cue:
             return False
         if self.needs_more and sum(w.isalpha() for w in words[h.end :]) < 2:
             return False
-        return not self.near or _contains(words[lo:hi], self.near)
+        if not self.near:
+            return True
+        return _contains(words[max(lo, h.start - NEAR) : min(hi, h.end + NEAR)], self.near)
 
 
 def _ends_with(words: list[str], seqs: Seqs) -> bool:
