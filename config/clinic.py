@@ -12,6 +12,7 @@ from config.hours import Hours
 from config.oncall import OnCall, OnCallPlan, Person
 from config.rules import (
     DEFAULT_DEADLINES,
+    DEFAULT_MORNING,
     DEFAULT_RULES,
     ClientEntry,
     Deadline,
@@ -19,7 +20,6 @@ from config.rules import (
     Rule,
     parse_deadline,
 )
-from config.yamldoc import PolicyError
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,8 @@ class Policy:
     ack_minutes: int = 15
     deadlines: dict[str, Deadline] = field(default_factory=_default_deadlines)
     manager_phone: str | None = None
+    morning: time = DEFAULT_MORNING  # deadlines count from here when the clinic never opens
+    notes: tuple[str, ...] = field(default=(), compare=False, repr=False)  # `config check` prints
 
     @property
     def tz(self) -> ZoneInfo:
@@ -116,12 +118,23 @@ class Policy:
         cur = self._hours().current(_utc(at))
         return cur[1].astimezone(self.tz) if cur else None
 
-    def next_open(self, at: datetime) -> datetime:
-        """The next opening (aware, clinic zone) strictly after `at`."""
-        nxt = self._hours().next_open(_utc(at))
-        if nxt is None:
-            raise PolicyError(f"{self.source}: clinic.hours has no opening in the next year")
-        return nxt
+    def next_open(self, at: datetime) -> datetime | None:
+        """The next opening (aware, clinic zone) strictly after `at`; None when the hours have
+        none in the next year (an after-hours-only line: `hours: {}` or every day closed)."""
+        return self._hours().next_open(_utc(at))
+
+    def next_morning(self, at: datetime) -> datetime:
+        """The first `morning` (callbacks.morning, clinic wall clock) strictly after `at`."""
+        local = self.local(at)
+        day = local.date()
+        while (when := datetime.combine(day, self.morning, tzinfo=self.tz)) <= local:
+            day += timedelta(days=1)
+        return when
+
+    def callbacks_start(self, at: datetime) -> datetime:
+        """Where "after opening" and "next open day" deadlines count from: the next opening,
+        or for a clinic that never opens, the next `morning`."""
+        return self.next_open(at) or self.next_morning(at)
 
     def closed_reason(self, at: datetime) -> str | None:
         """Why the clinic is closed on this day beyond its weekly hours (holiday, closure)."""
@@ -134,25 +147,31 @@ class Policy:
 
     def night_start(self, at: datetime) -> datetime:
         """When the current closed period began (for counting tonight's pages)."""
+        if self._hours().never_open:
+            return self.next_morning(_utc(at) - timedelta(days=1))
         last = self._hours().last_close(_utc(at))
         return last if last is not None else self.local(_utc(at) - timedelta(hours=24))
 
     def callback_due(self, disposition: str, at: datetime) -> datetime:
-        """When the clinic promises to call back, for a ticket filed at `at` (clinic zone)."""
+        """When the clinic promises to call back, for a ticket filed at `at` (clinic zone).
+
+        Defined for every time and every policy `config check` accepts: a clinic that never
+        opens counts its deadlines from the next `callbacks.morning` (08:00 by default).
+        """
         at = _utc(at)
         rule = self.deadlines.get(disposition) or self.deadlines["routine"]
         if rule.from_filing:
             return self.local(at + timedelta(minutes=rule.minutes))
         current = self._hours().current(at)
         if rule.by is None:
-            base = at if current else self.next_open(at)
+            base = at if current else self.callbacks_start(at)
             return self.local(base + timedelta(minutes=rule.minutes))
         if current:
             today = datetime.combine(self.local(at).date(), rule.by, tzinfo=self.tz)
             if today > at:
                 return today
             at = current[1]
-        opening = self.next_open(at)
+        opening = self.callbacks_start(at)
         by = datetime.combine(opening.date(), rule.by, tzinfo=self.tz)
         return by if by > opening else self.local(opening + timedelta(hours=2))
 
@@ -167,7 +186,7 @@ class Policy:
         return self.plan.on_call(_utc(at), self.tz)
 
     def on_call_person(self, phone: str) -> Person | None:
-        """The on-call person of this clinic with this number (an SMS sender), if any."""
+        """The on-call person (or backup) of this clinic with this number, if any."""
         if self.plan is not None:
             return self.plan.find(phone)
         return Person("on-call", "the on-call vet", phone) if phone == self.on_call_phone else None

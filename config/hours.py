@@ -93,6 +93,11 @@ class Hours:
     holidays: Any = None  # a holidays.HolidayBase, or None
     open_on: tuple[str, ...] = ()  # holiday names the clinic works anyway
 
+    @property
+    def never_open(self) -> bool:
+        """No weekly hours and no special day with hours: the line is after hours all the time."""
+        return not any(self.weekly.values()) and not any(self.special.values())
+
     def holiday(self, day: date) -> str | None:
         """The name of the public holiday that closes the clinic on `day`, if any."""
         if self.holidays is None:
@@ -128,6 +133,8 @@ class Hours:
 
     def next_open(self, at: datetime, *, horizon: int = 400) -> datetime | None:
         """The first opening strictly after `at`, in the clinic zone."""
+        if self.never_open:
+            return None
         day = at.astimezone(self.tz).date()
         for begin, _ in self.intervals(day - timedelta(days=1), horizon):
             if begin > at:
@@ -136,6 +143,8 @@ class Hours:
 
     def last_close(self, at: datetime, *, horizon: int = 400) -> datetime | None:
         """The end of the last open interval that ended at or before `at`."""
+        if self.never_open:
+            return None
         day = at.astimezone(self.tz).date()
         for offset in range(horizon):
             d = day - timedelta(days=offset)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from config.hours import DAYS, as_date
-from config.yamldoc import Doc, Path_
+from config.yamldoc import Doc, Path_, suggest
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _HANDOVER = re.compile(r"^\s*(?:(mon|tue|wed|thu|fri|sat|sun)\w*\s+)?(\d{1,2}):(\d{2})\s*$", re.I)
@@ -35,6 +35,7 @@ class Shift:
     person: Person
     start: datetime  # UTC
     end: datetime  # UTC
+    backup: Person | None = None  # this shift's own backup, before on_call.backup
 
 
 @dataclass(frozen=True)
@@ -67,38 +68,84 @@ class Rotation:
 
 @dataclass(frozen=True)
 class OnCallPlan:
+    """Who is paged when, and who is paged next when they do not answer.
+
+    The backup of a page is the first of these that is not the primary (by phone number): the
+    shift's own `backup`, `on_call.backup`, whoever the rotation (or `on_call.phone`) has on call
+    at that time (for a shift), the next in turn, and last `fallback` (`clinic.manager_phone`).
+    """
+
     people: dict[str, Person]
     default: Person | None
     rotation: Rotation | None
     shifts: tuple[Shift, ...]
     backup: Person | None
+    fallback: Person | None = None
+
+    def _regular(self, at: datetime, tz: ZoneInfo) -> tuple[Person, Person | None, datetime | None]:
+        """Who the rotation (or `on_call.phone`) has on call at `at`, next in turn, until when."""
+        if self.rotation is not None:
+            return self.rotation.at(at.astimezone(tz), tz)
+        assert self.default is not None
+        return self.default, None, None
+
+    def _backup(self, primary: Person, *candidates: Person | None) -> Person | None:
+        for person in (*candidates, self.fallback):
+            if person is not None and person.phone != primary.phone:
+                return person
+        return None
 
     def on_call(self, at: datetime, tz: ZoneInfo) -> OnCall:
         at = at.astimezone(UTC)
+        regular, nxt, until = self._regular(at, tz)
         for shift in self.shifts:
             if shift.start <= at < shift.end:
-                backup = self.backup if self.backup != shift.person else None
+                backup = self._backup(shift.person, shift.backup, self.backup, regular, nxt)
                 return OnCall(shift.person, backup, shift.end.astimezone(tz), "shift")
-        if self.rotation is not None:
-            primary, nxt, until = self.rotation.at(at.astimezone(tz), tz)
-            backup = self.backup if self.backup is not None else nxt
-            if backup == primary:
-                backup = nxt if nxt != primary else None
-            until_utc = until.astimezone(UTC)
-            later = [s.start for s in self.shifts if at < s.start < until_utc]
-            end = min([until_utc, *later]).astimezone(tz)
-            return OnCall(primary, backup, end, "rotation")
-        assert self.default is not None
-        backup = self.backup if self.backup != self.default else None
-        nxt_shift = min((s.start for s in self.shifts if s.start > at), default=None)
-        return OnCall(self.default, backup, nxt_shift and nxt_shift.astimezone(tz), "single")
+        backup = self._backup(regular, self.backup, nxt)
+        later = [s.start for s in self.shifts if at < s.start]
+        ends = [until.astimezone(UTC)] if until is not None else []
+        end = min([*ends, *later], default=None)
+        source = "rotation" if self.rotation is not None else "single"
+        return OnCall(regular, backup, end and end.astimezone(tz), source)
 
     def find(self, phone: str) -> Person | None:
-        """The on-call person (of any shift or rotation) with this number, if any."""
-        for person in self.people.values():
-            if person.phone == phone:
-                return person
-        return None
+        """The on-call person (of any shift or rotation, or a backup) with this number, if any."""
+        everyone = [
+            *self.people.values(),
+            *([self.default] if self.default else []),
+            *(p for s in self.shifts for p in (s.person, s.backup) if p is not None),
+            *([self.backup] if self.backup else []),
+            *([self.fallback] if self.fallback else []),
+        ]
+        return next((p for p in everyone if p.phone == phone), None)
+
+    def uncovered(self, tz: ZoneInfo) -> list[tuple[Path_, Person]]:
+        """Who would have nobody to escalate to, and where (the key under on_call): every turn
+        of the rotation, and every shift at each handover of the rotation inside it."""
+        out: list[tuple[Path_, Person]] = []
+        if self.rotation is not None:
+            for i, person in enumerate(self.rotation.order):
+                after = self.rotation.order[(i + 1) % len(self.rotation.order)]
+                if self._backup(person, self.backup, after) is None:
+                    out.append((("rotation", "order", i), person))
+        elif self.default is not None and self._backup(self.default, self.backup) is None:
+            out.append((("phone",), self.default))
+        for i, shift in enumerate(self.shifts):
+            moments = [shift.start]
+            if self.rotation is not None:  # the rotation may hand over during the shift
+                local = shift.start.astimezone(tz)
+                for _ in range(60):
+                    _, _, local = self.rotation.at(local, tz)
+                    if local.astimezone(UTC) >= shift.end:
+                        break
+                    moments.append(local.astimezone(UTC))
+            for moment in moments:
+                regular, nxt, _ = self._regular(moment, tz)
+                if self._backup(shift.person, shift.backup, self.backup, regular, nxt) is None:
+                    out.append((("shifts", i), shift.person))
+                    break
+        return out
 
 
 def _person(doc: Doc, path: Path_, raw: Any, pid: str, *, keys: bool = True) -> Person | None:
@@ -118,14 +165,15 @@ def _person(doc: Doc, path: Path_, raw: Any, pid: str, *, keys: bool = True) -> 
     return Person(id=str(raw.get("id") or pid), name=str(raw.get("name") or pid), phone=phone)
 
 
-def read_on_call(doc: Doc, tz: ZoneInfo) -> OnCallPlan:
+def read_on_call(doc: Doc, tz: ZoneInfo, *, manager: str | None = None) -> OnCallPlan:
+    """The on-call plan; `manager` (clinic.manager_phone) backs up whoever nobody else can."""
     base: Path_ = ("on_call",)
     doc.known_keys(base, {"phone", "name", "people", "rotation", "shifts", "backup"})
     people: dict[str, Person] = {}
     raw_people = doc.get((*base, "people"), {})
     if isinstance(raw_people, list):
         raw_people = {
-            str(p.get("id") or i): p if isinstance(p, dict) else {}
+            (str(p.get("id") or i) if isinstance(p, dict) else str(i)): p
             for i, p in enumerate(raw_people)
         }
     if not isinstance(raw_people, dict):
@@ -145,10 +193,13 @@ def read_on_call(doc: Doc, tz: ZoneInfo) -> OnCallPlan:
             return _person(doc, path, value, str(value.get("id") or "backup"))
         if str(value) in people:
             return people[str(value)]
+        near = suggest(str(value), people, "")
         doc.problem(
             path,
             f"{value!r} is not one of on_call.people",
-            "use an id from on_call.people: " + (", ".join(people) or "(none defined)"),
+            "use an id from on_call.people: "
+            + (", ".join(people) or "(none defined)")
+            + ("; " + near.split(" (")[0] if near.startswith("did you mean") else ""),
         )
         return None
 
@@ -174,7 +225,49 @@ def read_on_call(doc: Doc, tz: ZoneInfo) -> OnCallPlan:
             )
     backup_raw = doc.get((*base, "backup"))
     backup = ref((*base, "backup"), backup_raw) if backup_raw is not None else None
-    return OnCallPlan(people, default, rotation, tuple(shifts), backup)
+    plan = OnCallPlan(people, default, rotation, tuple(shifts), backup)
+    if doc.problems or (default is None and rotation is None):
+        return plan
+    return _escalation(doc, plan, tz, manager)
+
+
+def _escalation(doc: Doc, plan: OnCallPlan, tz: ZoneInfo, manager: str | None) -> OnCallPlan:
+    """Every page has someone to escalate to, or the file says what happens instead.
+
+    A named backup that leaves someone uncovered (it is that person) is a problem; otherwise
+    clinic.manager_phone covers the gaps, and a note says so (or that nobody is paged then).
+    """
+    gaps = plan.uncovered(tz)
+    if not gaps:
+        return plan
+    named = plan.backup is not None or any(s.backup for s in plan.shifts)
+    fallback = Person("manager", "the clinic manager", manager) if manager else None
+    covered = replace(plan, fallback=fallback)
+    for where, person in gaps:
+        who = f"{person.name} (…{person.phone[-4:]})"
+        path: Path_ = ("on_call", *where)
+        if fallback is not None and fallback.phone != person.phone:
+            doc.note(
+                path,
+                f"if {who} does not answer a page, the clinic manager (clinic.manager_phone "
+                f"…{fallback.phone[-4:]}) is paged: nobody else is on call then",
+            )
+        elif named:
+            doc.problem(
+                path,
+                f"leaves {who} with nobody to page when they do not answer (the backup is "
+                "the same person)",
+                "name a different `backup:` (on_call.backup, or `backup:` in the shift), "
+                "or set clinic.manager_phone",
+            )
+        else:
+            doc.note(
+                path,
+                f"nobody backs up {who}: when they do not answer a page, nobody else is paged "
+                "(the ticket records escalation_failed); add on_call.backup or "
+                "clinic.manager_phone to page someone then",
+            )
+    return covered
 
 
 def _rotation(doc: Doc, path: Path_, ref: Any) -> Rotation | None:
@@ -182,7 +275,11 @@ def _rotation(doc: Doc, path: Path_, ref: Any) -> Rotation | None:
     if raw is None:
         return None
     doc.known_keys(path, {"order", "every", "handover", "start"})
-    order = [ref((*path, "order", i), v) for i, v in enumerate(doc.get((*path, "order"), []))]
+    raw_order = doc.get((*path, "order"), [])
+    if not isinstance(raw_order, list):
+        doc.problem((*path, "order"), "must be a list", "write `order: [ana, ben]` (ids of people)")
+        raw_order = []
+    order = [ref((*path, "order", i), v) for i, v in enumerate(raw_order)]
     every = str(doc.get((*path, "every"), "week")).lower()
     if every not in ("week", "day"):
         doc.problem((*path, "every"), f"{every!r} is not a rotation period", "write week or day")
@@ -225,8 +322,9 @@ def _shift(doc: Doc, path: Path_, raw: Any, ref: Any, tz: ZoneInfo) -> Shift | N
             'write `{person: ana, from: "2026-12-24 18:00", to: "2026-12-26 08:00"}`',
         )
         return None
-    doc.known_keys(path, {"person", "from", "to"})
+    doc.known_keys(path, {"person", "from", "to", "backup"})
     person = ref((*path, "person"), raw.get("person"))
+    backup = ref((*path, "backup"), raw["backup"]) if raw.get("backup") is not None else None
     ends: list[datetime] = []
     for key in ("from", "to"):
         value = raw.get(key)
@@ -239,8 +337,8 @@ def _shift(doc: Doc, path: Path_, raw: Any, ref: Any, tz: ZoneInfo) -> Shift | N
                 'write "YYYY-MM-DD HH:MM" (clinic time), in quotes',
             )
             return None
-        ends.append(when.replace(tzinfo=tz).astimezone(UTC))
+        ends.append((when.replace(tzinfo=tz) if when.tzinfo is None else when).astimezone(UTC))
     if ends[1] <= ends[0]:
         doc.problem((*path, "to"), "is not after `from`", "swap them or fix the dates")
         return None
-    return Shift(person, ends[0], ends[1]) if person else None
+    return Shift(person, ends[0], ends[1], backup) if person else None

@@ -33,6 +33,7 @@ __all__ = [
     "PolicyError",
     "PoisonControl",
     "check_files",
+    "check_report",
     "load_policy",
     "parse_policy",
 ]
@@ -60,6 +61,12 @@ def policy_files(path: Path) -> list[Path]:
 
 def check_files(paths: list[Path]) -> list[str]:
     """Every problem of these files (and of them together: numbers and ids unique); [] if fine."""
+    return check_report(paths)[0]
+
+
+def check_report(paths: list[Path]) -> tuple[list[str], list[str]]:
+    """`nightdesk config check`: the problems, and the notes of the files that have none (what
+    the line will do that a reader may not expect, e.g. who is paged when nobody else can be)."""
     problems: list[str] = []
     loaded: list[Policy] = []
     for file in [f for p in paths for f in policy_files(p)]:
@@ -71,7 +78,7 @@ def check_files(paths: list[Path]) -> list[str]:
         except PolicyError as exc:
             problems.extend(exc.problems)
     problems.extend(_clashes(loaded))
-    return problems
+    return problems, [note for policy in loaded for note in policy.notes]
 
 
 def _clashes(policies: list[Policy]) -> list[str]:

@@ -10,9 +10,11 @@ from typing import Any
 
 from config.hours import as_date
 from config.oncall import E164
-from config.yamldoc import Doc, Path_
+from config.yamldoc import Doc, Path_, suggest
 
 DISPOSITIONS = ("routine", "urgent", "emergency")
+# The triage engine's flags (nlp's Verdict.flags; tests/test_policy_names.py keeps them equal).
+FLAGS = ("infectious", "post_op", "young", "senior", "pregnant")
 PAGE_MODES = {
     "always": "always",
     "yes": "yes",
@@ -78,6 +80,12 @@ def _strs(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in (value if isinstance(value, list) else [value]))
 
 
+def _nearest(name: str, valid: Collection[str]) -> str:
+    """The "; did you mean `x`?" to append to a fix, or "" when no valid name is close."""
+    fix = suggest(name, valid, "")
+    return "; " + fix.split(" (")[0] if fix.startswith("did you mean") else ""
+
+
 def read_rules(doc: Doc, path: Path_, lists: Collection[str]) -> tuple[Rule, ...]:
     raw = doc.get(path)
     if raw is None:
@@ -108,7 +116,8 @@ def read_rules(doc: Doc, path: Path_, lists: Collection[str]) -> tuple[Rule, ...
             doc.problem(
                 (*where, "page"),
                 f"{item.get('page')!r} is not a paging choice",
-                "write always (even past the nightly limit), yes, or never",
+                "write always (even past the nightly limit), yes, or never"
+                + _nearest(str(item.get("page")), ("always", "yes", "never")),
             )
             continue
         disp = _strs(item.get("disposition"))
@@ -117,14 +126,25 @@ def read_rules(doc: Doc, path: Path_, lists: Collection[str]) -> tuple[Rule, ...
                 doc.problem(
                     (*where, "disposition"),
                     f"{d!r} is not a disposition",
-                    "use routine, urgent or emergency",
+                    "use routine, urgent or emergency" + _nearest(d, DISPOSITIONS),
                 )
+        for key in ("flags", "any_flags"):
+            for flag in _strs(item.get(key)):
+                if flag not in FLAGS:
+                    doc.problem(
+                        (*where, key),
+                        f"{flag!r} is not a flag the triage engine sets (the rule would never "
+                        "match)",
+                        suggest(flag, FLAGS, "flags"),
+                    )
         for name in _strs(item.get("caller_on")):
             if name not in lists:
                 doc.problem(
                     (*where, "caller_on"),
                     f"no client list named {name!r}",
-                    "define it under clients: or use one of: " + (", ".join(lists) or "-"),
+                    "define it under clients: or use one of: "
+                    + (", ".join(lists) or "-")
+                    + _nearest(name, lists),
                 )
         within = item.get("surgery_within_days")
         if within is not None and (not isinstance(within, int) or within < 0):
@@ -156,6 +176,12 @@ def read_clients(doc: Doc, path: Path_) -> dict[str, tuple[ClientEntry, ...]]:
         return {}
     out: dict[str, tuple[ClientEntry, ...]] = {}
     for name, items in raw.items():
+        if items is not None and not isinstance(items, list):
+            doc.problem(
+                (*path, name),
+                "must be a list of phone numbers",
+                f'write `{name}: ["+15555550123"]` (a dash line per number also works)',
+            )
         entries: list[ClientEntry] = []
         for i, item in enumerate(items if isinstance(items, list) else []):
             where = (*path, name, i)
@@ -212,8 +238,24 @@ def parse_deadline(text: str) -> Deadline | None:
     return None
 
 
+DEFAULT_MORNING = time(8, 0)
+_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def read_morning(doc: Doc, path: Path_) -> time:
+    """`callbacks.morning`: where deadlines count from when the clinic never opens."""
+    raw = doc.get(path)
+    if raw is None:
+        return DEFAULT_MORNING
+    m = _CLOCK.match(str(raw))
+    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+        doc.problem(path, f"{raw!r} is not a time of day", 'write "HH:MM" in quotes, e.g. "08:00"')
+        return DEFAULT_MORNING
+    return time(int(m.group(1)), int(m.group(2)))
+
+
 def read_deadlines(doc: Doc, path: Path_) -> dict[str, Deadline]:
-    doc.known_keys(path, set(DISPOSITIONS))
+    doc.known_keys(path, {*DISPOSITIONS, "morning"})
     out: dict[str, Deadline] = {}
     for disp in DISPOSITIONS:
         text = str(doc.get((*path, disp), DEFAULT_DEADLINES[disp]))

@@ -11,8 +11,8 @@ import holidays as holidays_pkg
 from config.clinic import ASPCA_APCC, ER, Line, PoisonControl, Policy
 from config.hours import DAYS, Hours, Span, as_date, read_spans
 from config.oncall import E164, read_on_call
-from config.rules import read_clients, read_deadlines, read_rules
-from config.yamldoc import Doc, Path_, PolicyError
+from config.rules import read_clients, read_deadlines, read_morning, read_rules
+from config.yamldoc import Doc, Path_, PolicyError, suggest
 
 TOP = {"clinic", "er", "poison_control", "on_call", "paging", "clients", "callbacks", "line"}
 CLINIC = {
@@ -137,7 +137,26 @@ def _holidays(doc: Doc) -> tuple[Any, tuple[str, ...]]:
         )
         return None, ()
     open_on = raw.get("open_on") or []
-    return table, tuple(str(n) for n in (open_on if isinstance(open_on, list) else [open_on]))
+    keep = tuple(str(n) for n in (open_on if isinstance(open_on, list) else [open_on]))
+    names = _holiday_names(table)
+    for i, name in enumerate(keep):
+        if not any(name.lower() in known.lower() for known in names):
+            where = (*path, "open_on", i) if isinstance(open_on, list) else (*path, "open_on")
+            doc.problem(
+                where,
+                f"no holiday of {country}{'/' + str(subdiv) if subdiv else ''} is called "
+                f"{name!r} (the clinic would close on it)",
+                "write a holiday's name or part of it; " + suggest(name, names, "holidays"),
+            )
+    return table, keep
+
+
+def _holiday_names(table: Any) -> set[str]:
+    """Every holiday name of the table over 2020–2040 (names change, e.g. Juneteenth)."""
+    every = holidays_pkg.country_holidays(
+        table.country, subdiv=table.subdiv, years=range(2020, 2041)
+    )
+    return {part.strip() for names in every.values() for part in str(names).split(";")}
 
 
 def _ers(doc: Doc) -> list[ER]:
@@ -221,14 +240,16 @@ def parse_doc(doc: Doc) -> Policy:
     tz = _zone(doc)
     hours = _hours(doc, tz or ZoneInfo("UTC"))
     ers = _ers(doc)
-    plan = read_on_call(doc, tz or ZoneInfo("UTC"))
+    manager = _phone(doc, ("clinic", "manager_phone"), required=False)
+    plan = read_on_call(doc, tz or ZoneInfo("UTC"), manager=manager)
     clients = read_clients(doc, ("clients",))
     rules = read_rules(doc, ("paging", "rules"), clients.keys())
     policy_kw = dict(
         front_desk=_phone(doc, ("clinic", "front_desk"), required=False),
-        manager_phone=_phone(doc, ("clinic", "manager_phone"), required=False),
+        manager_phone=manager,
         poison_control=_poison(doc),
         deadlines=read_deadlines(doc, ("callbacks",)),
+        morning=read_morning(doc, ("callbacks", "morning")),
         max_pages_per_night=_int(doc, ("paging", "max_per_night"), 3),
         ack_minutes=_int(doc, ("paging", "ack_minutes"), 15),
         line=Line(
@@ -258,5 +279,6 @@ def parse_doc(doc: Doc) -> Policy:
         plan=plan,
         rules=rules,
         clients=clients,
+        notes=tuple(doc.notes),
         **policy_kw,  # type: ignore[arg-type]
     )

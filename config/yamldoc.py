@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,7 @@ class Doc:
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def line(self, path: Path_) -> int | None:
         """The line of `path`, or of its nearest ancestor that is in the file."""
@@ -54,6 +56,13 @@ class Doc:
                 return default
         return default if node is None else node
 
+    def note(self, path: Path_, message: str) -> None:
+        """Not a problem, but what the line will do that its reader may not expect."""
+        line = self.line(path)
+        where = f"{self.source}:{line}" if line else self.source
+        key = dotted(path)
+        self.notes.append(f"{where}: {key + ': ' if key else ''}{message}")
+
     def known_keys(self, path: Path_, allowed: set[str]) -> None:
         """Report keys under `path` that the schema does not know, with a likely correction."""
         node = self.get(path)
@@ -62,11 +71,15 @@ class Doc:
         for key in node:
             if key in allowed or key.startswith("x-"):
                 continue
-            close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
-            fix = (
-                f"did you mean `{close[0]}`?" if close else "allowed: " + ", ".join(sorted(allowed))
-            )
-            self.problem((*path, key), "unknown key", fix)
+            self.problem((*path, key), "unknown key", suggest(key, allowed, "allowed"))
+
+
+def suggest(name: str, valid: Collection[str], what: str) -> str:
+    """The fix for an unknown name: the nearest valid one, then every valid one."""
+    choices = sorted(valid)
+    listed = f"{what}: " + (", ".join(choices) or "(none defined)")
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`? ({listed})" if close else listed
 
 
 def dotted(path: Path_) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from config.policy import Policies, Policy, PolicyError, check_files
+from config.policy import Policies, Policy, PolicyError, check_report
 from config.settings import Settings, SettingsError
 
 
@@ -56,6 +56,15 @@ def _mask(phone: str) -> str:
     return "…" + phone[-4:]
 
 
+def _state(policy: Policy, at: datetime) -> str:
+    if policy.is_open(at):
+        return "open"
+    opens = policy.next_open(at)
+    if opens is None:
+        return f"closed (no opening hours: callbacks count from {policy.morning:%H:%M})"
+    return f"closed, opens {opens:%a %H:%M}"
+
+
 CONFIG_OPT = click.option(
     "--config",
     "config",
@@ -80,7 +89,7 @@ def register(cli: click.Group) -> None:
                 paths = [Settings.from_env().policy_path]
             except SettingsError as exc:
                 raise click.ClickException(str(exc)) from None
-        problems = check_files(paths)
+        problems, notes = check_report(paths)
         for problem in problems:
             click.echo(problem, err=True)
         if problems:
@@ -88,6 +97,8 @@ def register(cli: click.Group) -> None:
             click.echo(f"{n} problem{'s' if n > 1 else ''} found.", err=True)
             sys.exit(1)
         click.echo(f"ok: {', '.join(str(p) for p in paths)}")
+        for note in notes:
+            click.echo(f"note: {note}")
 
     @cli.command("oncall")
     @click.option("--at", "at_text", default=None, help="ISO time (clinic time if no offset).")
@@ -105,8 +116,7 @@ def register(cli: click.Group) -> None:
         )
         backup = f"{who.backup.name} ({_mask(who.backup.phone)})" if who.backup else "none"
         click.echo(f"backup:  {backup}, paged after {policy.ack_minutes} min without a reply 1")
-        state = "open" if policy.is_open(at) else f"closed, opens {policy.next_open(at):%a %H:%M}"
-        click.echo(f"clinic:  {state}")
+        click.echo(f"clinic:  {_state(policy, at)}")
 
     @cli.group("policy")
     def policy_group() -> None:

@@ -48,8 +48,8 @@ class Explanation:
         state = "open" if self.open else "closed"
         if self.closed_reason:
             state += f" ({self.closed_reason})"
-        if not self.open and self.next_open:
-            state += f"; opens {_when(self.next_open)}"
+        if not self.open:
+            state += f"; opens {_when(self.next_open)}" if self.next_open else "; no opening hours"
         out = [
             f"Clinic:       {self.clinic} ({self.clinic_id})",
             f"Time:         {_when(self.at)}",
