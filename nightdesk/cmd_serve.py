@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from config.hours import Hours
+from config.logs import setup_logging
 from config.policy import Policies
 from config.settings import Settings, SettingsError
 from nightdesk.services import Services, build_services, redis_url_of, stop_embedded_redis
@@ -78,7 +79,7 @@ def register(cli: click.Group) -> None:
     )
     def serve(host: str, port: int, no_worker: bool, after_hours: bool) -> None:
         """Run the web app, an RQ worker and an embedded Redis on SQLite, in one command."""
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        setup_logging()  # numbers masked, the twilio library's request logging off
         try:
             settings = Settings.from_env()
         except SettingsError as exc:

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from config.logs import guard_library_loggers
 from config.settings import Settings
 from tickets.models import OptOut, OutboundMessage, utcnow
 
@@ -103,6 +104,7 @@ def make_twilio_client(settings: Settings) -> Client:
                         url = base.rstrip("/") + url[len(prefix) :]
             return super().request(method, url, *args, **kwargs)
 
+    guard_library_loggers()  # its request logs hold numbers (a message search's `To=`)
     return Client(
         settings.twilio_account_sid,
         settings.twilio_auth_token,
@@ -140,7 +142,8 @@ def deliver(session: Session, message_id: int, client: Client | None) -> Outboun
     if client is None:
         msg.status, msg.sent_at, msg.attempts = "outbox", utcnow(), msg.attempts + 1
         session.commit()
-        log.info("OUTBOX %s %s to %s: %s", msg.kind, msg.purpose, mask(msg.to), msg.body[:160])
+        # No body: it holds symptoms and pet names (`nightdesk outbox` shows it to staff).
+        log.info("OUTBOX %s %s #%s to %s", msg.kind, msg.purpose, msg.id, mask(msg.to))
         return msg
     ambiguous = msg.status == "sending"
     msg.status, msg.attempts = "sending", msg.attempts + 1

@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
-import logging
 
 from rq import SimpleWorker, Worker
 
+from config.logs import setup_logging
 from workers import context
 
 # Every module whose functions are enqueued: imported once here, not per job.
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
         "--fork", action="store_true", help="run each job in a forked work-horse (RQ's default)"
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    setup_logging()  # numbers masked, the twilio library's request logging off
     svc = context.services()
     svc.triage  # noqa: B018 - preload spaCy once, before any job (and before any fork)
     for name in JOB_MODULES:
