@@ -25,6 +25,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name}={raw!r} is not a whole number") from None
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number of seconds") from None
+    if not value > 0:
+        raise SettingsError(f"{name}={raw!r} must be more than 0 seconds")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the web app, the workers and the CLI need to know about their environment."""
@@ -40,6 +53,10 @@ class Settings:
     twilio_auth_token: str | None = None  # None -> signatures not checked (dev only)
     twilio_api_base: str | None = None  # override of https://api.twilio.com (tests, proxies)
     twilio_timeout: float = 10.0
+    # Seconds to connect to Redis and for each reply. A webhook makes at most three Redis round
+    # trips before it answers even when Redis fails (read, fallback read, fallback write), so
+    # 0.5 keeps a frozen Redis from holding a caller past ~1.5 s (Twilio gives up at 15 s).
+    redis_timeout: float = 0.5
     conversation_ttl: int = 24 * 3600
     claim_minutes: int = 15  # a CSR's claim on a ticket lapses after this long
     sms_thread_hours: int = 4  # an SMS after this much quiet starts a new thread (contact)
@@ -86,11 +103,8 @@ class Settings:
             )
         if not dev and not env.get("REDIS_URL"):
             raise SettingsError("REDIS_URL must be set when NIGHTDESK_ENV=production")
-        timeout = env.get("TWILIO_TIMEOUT", "10")
-        try:
-            twilio_timeout = float(timeout)
-        except ValueError:
-            raise SettingsError(f"TWILIO_TIMEOUT={timeout!r} is not a number of seconds") from None
+        twilio_timeout = _seconds(env, "TWILIO_TIMEOUT", 10.0)
+        redis_timeout = _seconds(env, "REDIS_TIMEOUT", 0.5)
         policy = env.get("NIGHTDESK_CONFIG")
         policy_path = Path(policy) if policy else DEFAULT_POLICY_DIR
         if not policy_path.exists():
@@ -107,6 +121,7 @@ class Settings:
             twilio_auth_token=token,
             twilio_api_base=env.get("TWILIO_API_BASE") or None,
             twilio_timeout=twilio_timeout,
+            redis_timeout=redis_timeout,
             conversation_ttl=_int(env, "CONVERSATION_TTL", 24 * 3600),
             claim_minutes=_int(env, "CLAIM_MINUTES", 15),
             sms_thread_hours=_int(env, "SMS_THREAD_HOURS", 4),

