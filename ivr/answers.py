@@ -47,3 +47,25 @@ def asks_person(text: str, *, language: str = prompts.DEFAULT_LANGUAGE) -> bool:
     """'can I talk to a person', 'put me through to someone': a person asked for, any wording."""
     padded = _norm(text)
     return _has(padded, "person", language) and _has(padded, "person_verb", language)
+
+
+_TURNS = re.compile(r",|;|\.| but | oh | though | although | except | well | actually ")
+
+
+def after_the_no(text: str, *, language: str = prompts.DEFAULT_LANGUAGE) -> str:
+    """What a "no" answer goes on to say, unless it is harmless ("no, just the usual panting").
+
+    "no, not that I can tell, oh yeah he sits in there pushing" -> "... sits in there pushing"."""
+    low = " " + text.lower().replace("\u2019", "'") + " "
+    m = _TURNS.search(low, 3)
+    if m is None:
+        return ""
+    rest = low[m.end() :]
+    padded = _norm(rest)
+    harmless = _has(padded, "all_well", language) or _has(padded, "harmless", language)
+    return "" if harmless or not padded.strip() else rest.strip()
+
+
+def harmless(text: str, *, language: str = prompts.DEFAULT_LANGUAGE) -> bool:
+    """An answer that says what happened was as meant ("the cat ones, like the box says")."""
+    return _has(_norm(text), "harmless", language)

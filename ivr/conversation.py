@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from config.policy import Policy
 from ivr import prompts
 from ivr import protocol as protocol_file
-from ivr.answers import answer_kind, asks_person
+from ivr.answers import after_the_no, answer_kind, asks_person, harmless
 from ivr.flow_model import (
     DIGITS,
     HANGUP,
@@ -116,6 +116,9 @@ ASKING.pop("emergency")
 TRANSITIONS = {name: row.goes for name, row in TABLE.items()}
 # Calls about these go straight to the closing (no medical questions) unless something is wrong.
 ADMIN_INTENTS = frozenset({"appointment", "refill", "results", "billing", "message_for_doctor"})
+ADMIN_WORDS = 30  # an admin request longer than this tells a story: screen it
+ODD_WORDS = ("weird", "strange", "happened", "sick", "not right", "not herself", "not himself",
+             "worried", "off ", "wrong", "hips", "stairs", "carried", "limp")  # fmt: skip
 ATE_WORDS = ("got into", " ate ", "eaten", "chewed", "swallow", "licked", "bad for", "toxic")
 SURGERY_SIGNS = frozenset({"wound", "incision_problem", "swelling", "bleeding", "vomiting"})
 
@@ -342,10 +345,14 @@ class _Step:
         if screen.id not in conv.screened:
             conv.screened.append(screen.id)
         kind = answer_kind(text, language=conv.language)
+        if kind == "story" and harmless(text, language=conv.language):
+            kind = "no"  # "just the cat flea drops, like the box says"
         raised = [c for c in self._said_alone(text) if c in screen.red_flags]
         if raised and kind != "unsure":  # "nothing comes out": words beat a leading "no"
             for code in raised:  # the owner's own words, in answer to a direct question
                 self._affirm(code, f"asked, the caller said '{prompts.clean(text, 80)}'")
+        elif kind == "no" and screen.talks_about(after_the_no(text, language=conv.language)):
+            kind = "story"  # "no, ... oh yeah he sits in there pushing": a no that says yes
         elif kind == "no":
             for code in screen.red_flags:
                 conv.ruled_out[code] = self.callers()
@@ -365,7 +372,13 @@ class _Step:
         conv = self.conv
         code = conv.confirming
         kind = answer_kind(text, language=conv.language)
-        if kind == "no" and code not in self._said_alone(text):
+        if kind == "story" and harmless(text, language=conv.language):
+            kind = "no"
+        screen = self.protocol.screen_for(code) if code else None
+        mixed = screen is not None and screen.talks_about(
+            after_the_no(text, language=conv.language)
+        )
+        if kind == "no" and not mixed and code not in self._said_alone(text):
             conv.ruled_out[code] = self.callers()
             self.analyze()
         else:  # yes, "I don't know", or an answer that is neither: it counts as yes
@@ -420,7 +433,14 @@ class _Step:
         said = " ".join(conv.caller_texts()).lower()
         sick = bool(symptoms or verdict.get("exposures")) or any(w in said for w in ATE_WORDS)
         if verdict.get("intent") in ADMIN_INTENTS and not sick and conv.disposition == "routine":
-            return self.closing()
+            story = " ".join(conv.caller_texts())
+            health = any(s.talks_about(story) for s in self.protocol.screens.values())
+            if (
+                not health
+                and len(story.split()) <= ADMIN_WORDS
+                and not any(w in said for w in ODD_WORDS)
+            ):
+                return self.closing()  # a plain request: no medical questions
         unknown = set(conv.unknowns)
         if "species_name" in unknown and "species" not in conv.asked:
             return "species"
