@@ -60,6 +60,9 @@ def create_app(
         app.register_blueprint(module.bp)
     if warm:
         services.triage  # noqa: B018 - load spaCy before gunicorn forks its workers
+        from nlp.tokenizer import english_words
+
+        english_words()  # the typo fixer's word list, shared by the forked workers too
         gc.collect()
         gc.freeze()
     return app

@@ -114,12 +114,6 @@ TABLE: dict[str, State] = {
 ASKING = {name: row.says for name, row in TABLE.items() if row.listens == "speech"}
 ASKING.pop("emergency")
 TRANSITIONS = {name: row.goes for name, row in TABLE.items()}
-# Calls about these go straight to the closing (no medical questions) unless something is wrong.
-ADMIN_INTENTS = frozenset({"appointment", "refill", "results", "billing", "message_for_doctor"})
-ADMIN_WORDS = 30  # an admin request longer than this tells a story: screen it
-ODD_WORDS = ("weird", "strange", "happened", "sick", "not right", "not herself", "not himself",
-             "worried", "off ", "wrong", "hips", "stairs", "carried", "limp")  # fmt: skip
-ATE_WORDS = ("got into", " ate ", "eaten", "chewed", "swallow", "licked", "bad for", "toxic")
 SURGERY_SIGNS = frozenset({"wound", "incision_problem", "swelling", "bleeding", "vomiting"})
 
 
@@ -339,6 +333,13 @@ class _Step:
         one = self.engine.analyze([text], now=self.policy.local(self.now))
         return list(one.red_flags)
 
+    def _only_objects(self, text: str) -> bool:
+        """'just the sock': an answer naming a swallowed object and no poison. The engine
+        decides it (a swallowed object is an emergency only with signs), not a bare yes."""
+        one = self.engine.analyze([text], now=self.policy.local(self.now))
+        kinds = {e.kind for e in one.exposures}
+        return kinds == {"object"}
+
     def _read_screen(self, text: str) -> None:
         conv = self.conv
         screen = self.protocol.screens[conv.screen]
@@ -347,6 +348,8 @@ class _Step:
         kind = answer_kind(text, language=conv.language)
         if kind == "story" and harmless(text, language=conv.language):
             kind = "no"  # "just the cat flea drops, like the box says"
+        if kind == "story" and "toxin" in screen.red_flags and self._only_objects(text):
+            kind = "told"  # the engine reads the object and its signs
         raised = [c for c in self._said_alone(text) if c in screen.red_flags]
         if raised and kind != "unsure":  # "nothing comes out": words beat a leading "no"
             for code in raised:  # the owner's own words, in answer to a direct question
@@ -374,6 +377,8 @@ class _Step:
         kind = answer_kind(text, language=conv.language)
         if kind == "story" and harmless(text, language=conv.language):
             kind = "no"
+        if kind == "story" and code == "toxin" and self._only_objects(text):
+            kind = "no"  # not a poison: the object and its signs are the engine's to weigh
         screen = self.protocol.screen_for(code) if code else None
         mixed = screen is not None and screen.talks_about(
             after_the_no(text, language=conv.language)
@@ -430,17 +435,6 @@ class _Step:
             return "verify"
         verdict = conv.verdict
         symptoms = [s["code"] for s in verdict.get("symptoms") or [] if not s.get("negated")]
-        said = " ".join(conv.caller_texts()).lower()
-        sick = bool(symptoms or verdict.get("exposures")) or any(w in said for w in ATE_WORDS)
-        if verdict.get("intent") in ADMIN_INTENTS and not sick and conv.disposition == "routine":
-            story = " ".join(conv.caller_texts())
-            health = any(s.talks_about(story) for s in self.protocol.screens.values())
-            if (
-                not health
-                and len(story.split()) <= ADMIN_WORDS
-                and not any(w in said for w in ODD_WORDS)
-            ):
-                return self.closing()  # a plain request: no medical questions
         unknown = set(conv.unknowns)
         if "species_name" in unknown and "species" not in conv.asked:
             return "species"

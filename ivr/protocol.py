@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,8 +36,8 @@ class Screen:
 
     def talks_about(self, text: str) -> bool:
         """Whether an answer mentions what this screen asks about (a stem anywhere in a word)."""
-        words = " " + " ".join(text.lower().split()) + " "
-        return any(stem in words for stem in self.about)
+        words = " " + " ".join(re.findall(r"[a-z']+", text.lower())) + " "
+        return any(" " + stem in words for stem in self.about)
 
     @property
     def conditional(self) -> bool:

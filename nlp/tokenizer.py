@@ -55,6 +55,22 @@ def doc_text(doc: Doc) -> str:
     return text
 
 
+REAL_WORD = 50  # times a word occurs in pyspellchecker's English counts to count as a real word
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Common English words (pyspellchecker's frequency list, MIT): not typos to correct.
+
+    Loaded on the first unknown long word (about 0.1 s), or up front by a warm web process."""
+    import gzip
+    import importlib.resources
+
+    raw = (importlib.resources.files("spellchecker") / "resources" / "en.json.gz").read_bytes()
+    counts: dict[str, int] = json.loads(gzip.decompress(raw))
+    return frozenset(w for w, n in counts.items() if n >= REAL_WORD)
+
+
 def load_jsonl(name: str) -> list[dict]:
     """Read one pattern file (JSON lines, blank lines and // comments allowed)."""
     rows = []
@@ -133,7 +149,9 @@ class Normaliser:
 
     @lru_cache(maxsize=65536)  # noqa: B019 - one normaliser per process
     def _fix(self, w: str) -> str:
-        """Correct a one-edit typo of a known word (SymSpell-style deletes)."""
+        """Correct a one-edit typo of a known word (SymSpell-style deletes), never a real word."""
+        if w in english_words():
+            return w
         hit = self.fuzzy.get(w)
         if hit is not None and abs(len(hit) - len(w)) <= 1:
             return hit
