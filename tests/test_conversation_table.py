@@ -132,9 +132,14 @@ def test_asking_for_a_person_is_never_routine(policy: Policy) -> None:
     assert replies[-1].conversation.floor_reasons
 
 
-def test_an_admin_call_skips_the_medical_questions(policy: Policy) -> None:
-    reply = play(policy, "I'd like to book a vaccine appointment for my dog Max")[-1]
-    assert reply.ask is not None and reply.ask.key == "confirm_callback"
+def test_an_admin_call_is_screened_too_then_promised_a_callback(policy: Policy) -> None:
+    # owners open with a refill or a booking and mention the danger only when asked
+    replies = play(policy, "I'd like to book a vaccine appointment for my dog Max", *["no"] * 6)
+    asked = [r.ask.key for r in replies if r.ask is not None]
+    assert {"screen.breathing", "screen.collapse", "screen.poison", "screen.belly",
+            "screen.hurt"} <= set(asked)  # fmt: skip
+    assert asked[-1] == "confirm_callback"
+    assert replies[-1].conversation.disposition == "routine"
 
 
 @pytest.mark.parametrize(
