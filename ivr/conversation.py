@@ -51,7 +51,7 @@ MAX_HEARD = 16_000  # characters of one answer the engine reads (the whole of an
 
 
 class TriageEngine(Protocol):
-    def analyze(self, turns: list[str], *, now: datetime) -> Any: ...
+    def analyze(self, turns: list[str], *, now: datetime, denied: frozenset[str] = ...) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,8 @@ class _Step:
         if not texts:
             return
         local = self.policy.local(self.now)
-        verdict = self.engine.analyze(texts, now=local)
+        denied = frozenset(conv.ruled_out)  # their doubtful words no longer count
+        verdict = self.engine.analyze(texts, now=local, denied=denied)
         raw = verdict.to_dict()
         conv.unknowns = list(verdict.unknowns())
         conv.summary = verdict.summary()

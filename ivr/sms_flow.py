@@ -56,7 +56,9 @@ class BoundedEngine:
     def __init__(self, engine: Any):
         self.engine = engine
 
-    def analyze(self, turns: list[str], *, now: datetime) -> Any:
+    def analyze(
+        self, turns: list[str], *, now: datetime, denied: frozenset[str] = frozenset()
+    ) -> Any:
         texts = [t[:MAX_ANALYSED] for t in turns]
         kept: list[str] = []
         budget = MAX_ANALYSED_TOTAL - len(texts[0]) if texts else 0
@@ -65,7 +67,7 @@ class BoundedEngine:
                 break
             kept.insert(0, text)
             budget -= len(text)
-        return self.engine.analyze(texts[:1] + kept, now=now)
+        return self.engine.analyze(texts[:1] + kept, now=now, denied=denied)
 
 
 def guard_for(svc: Services) -> SmsGuard:

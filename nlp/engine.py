@@ -14,7 +14,7 @@ from spacy.tokens import Doc
 from . import components as _components  # noqa: F401  (registers nd_lexicon)
 from . import context as _context  # noqa: F401  (registers nd_context)
 from . import tokenizer as _tokenizer  # noqa: F401  (registers the tokenizer)
-from .evidence import strength_of, weigh
+from .evidence import deny, strength_of, weigh
 from .extract import collect
 from .hits import hits_of, settle
 from .onset import Onset, OnsetParser, onsets_at
@@ -59,11 +59,20 @@ class Engine:
         """Analyse one text (the verdict of analyze([text]); a one-off, so not memoised)."""
         return self.verdict([self._doc(text or "")], now=now)
 
-    def analyze(self, turns: Sequence[str], *, now: datetime) -> Verdict:
-        """Analyse the whole conversation so far; a red flag in any turn counts."""
+    def analyze(
+        self, turns: Sequence[str], *, now: datetime, denied: frozenset[str] = frozenset()
+    ) -> Verdict:
+        """Analyse the whole conversation so far; a red flag in any turn counts.
+
+        `denied`: red flags the caller said did not happen when asked ("did Oreo eat any
+        chocolate?" "no"): the doubtful words that raised them no longer count."""
         memo = self.memo
         # memoised turns are shared: this verdict marks and widens hits of its own (fresh)
-        return self._verdict([memo(t or "").fresh() for t in turns], now)
+        fresh = [memo(t or "").fresh() for t in turns]
+        if denied:
+            for turn in fresh:
+                deny(turn.hits, denied)
+        return self._verdict(fresh, now)
 
     def _parse(self, text: str) -> Turn:
         """One text through the pipeline and what it says alone (memoised by self.memo)."""

@@ -176,3 +176,23 @@ def strength_of(
         text = said[0] if said else ""
         out.append(Evidence(code, "doubtful" if doubtful else "clear", text, why))
     return out
+
+
+# the red flag a hit's sign can raise (a hit's symptom code, or its label for agents)
+FLAG_OF = {"collapse": "neuro", "seizure": "neuro", "unable_to_stand": "neuro",
+           "paralysis": "neuro", "disoriented": "neuro", "breathing_difficulty": "breathing",
+           "choking": "breathing", "pale_gums": "breathing", "bleeding": "bleeding",
+           "blood_in_vomit": "severe_gi", "blood_in_stool": "severe_gi", "vomiting": "severe_gi",
+           "retching": "severe_gi", "diarrhea": "severe_gi", "bloated_abdomen": "severe_gi",
+           "straining_to_urinate": "urinary_obstruction", "unable_to_urinate":
+           "urinary_obstruction", "pain": "severe_pain", "wound": "trauma",
+           "eye_problem": "eye_trauma", "heatstroke": "heatstroke",
+           "labour_problem": "labour", "TOXIN": "toxin", "EXPO": "toxin",
+           "OBJECT": "foreign_body"}  # fmt: skip
+
+
+def deny(hits: list[Hit], denied: frozenset[str]) -> None:
+    """The doubtful words behind a red flag the caller denied when asked no longer count."""
+    for h in hits:
+        if "DOUBT" in h.mods and FLAG_OF.get(h.code or h.label) in denied:
+            h.mark("DROP")
