@@ -82,34 +82,26 @@ def _mask(phone: str) -> str:
     return "…" + phone[-4:]
 
 
-def caller_sentences(
-    policy: Policy, disposition: str, due: datetime, now: datetime, *, toxin: bool
-) -> list[str]:
-    """What the voice line says after hours, from the voice line's own prompts file."""
+def caller_sentences(policy: Policy, text: str, at: datetime, engine: Engine) -> list[str]:
+    """What the line says after hours, by the line's own step(): the caller says `text`, then
+    answers no to every further question (an owner who rules out each red flag)."""
     from ivr import prompts
+    from ivr.conversation import Event, new_conversation, step
 
-    lang = policy.language if prompts.has("er_guidance", policy.language) else "en-US"
-    er = policy.er
-    params = {
-        "subject": "your pet",
-        "clinic": policy.name,
-        "er_name": er.name,
-        "er_address": er.address,
-        "er_phone": prompts.display_phone(er.phone),
-        "pc_name": policy.poison_control.name,
-        "pc_phone": prompts.display_phone(policy.poison_control.phone),
-        "watch_for": prompts.render("watch_for.default", language=lang),
-    }
-    if policy.greeting:
-        greeting = prompts.render("custom_greeting", {"text": policy.greeting}, language=lang)
-    else:
-        greeting = prompts.render("greeting", params, language=lang)
-    if disposition == "emergency":
-        keys = ["er_guidance", *(["poison_control"] if toxin else []), "offer_connect"]
-        return [greeting, "…", *(prompts.render(k, params, language=lang) for k in keys)]
-    params["when"] = prompts.when_phrase(due, now, language=lang)
-    closing = ("callback_promise", "escalate_advice")
-    return [greeting, "…", *(prompts.render(k, params, language=lang) for k in closing)]
+    conv = new_conversation(
+        channel="voice", conv_id="explain", policy=policy, caller="+10000000000", now=at
+    )
+    heard: list[str] = []
+    for event in [Event("start"), Event.speech(text), *[Event.speech("no")] * 15]:
+        if event.text:
+            heard.append(f"(caller: {prompts.clean(event.text, 80)})")
+        reply = step(conv, event, engine=engine, policy=policy, now=at)
+        conv = reply.conversation
+        lang = conv.language
+        heard += [prompts.render(p.key, p.params, language=lang) for p in reply.prompts]
+        if conv.done or conv.state == "emergency":
+            break
+    return heard
 
 
 def explain(
@@ -135,11 +127,10 @@ def explain(
     disposition = verdict.disposition
     is_open = policy.is_open(at)
     due = policy.callback_due(disposition, at)
-    toxin = any(getattr(e, "kind", None) == "toxin" for e in verdict.exposures)
     if is_open:
         hears = [f"(the call goes straight to the front desk, {policy.front_desk or policy.phone})"]
     else:
-        hears = caller_sentences(policy, disposition, due, local, toxin=toxin)
+        hears = caller_sentences(policy, text, at, engine)
     decision = policy.page_decision(disposition, verdict.flags, caller, at, pages_tonight)
     on_call = policy.on_call(at)
     backup = on_call.backup

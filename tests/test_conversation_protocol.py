@@ -212,3 +212,17 @@ def test_the_conversation_and_the_jobs_import_no_flask() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_policy_explain_plays_the_real_conversation() -> None:
+    from config.policy import Policies
+    from config.settings import DEFAULT_POLICY_DIR
+    from nightdesk.explain import explain
+
+    policies = Policies.load(DEFAULT_POLICY_DIR)
+    quiet = explain(policies, "my dog has been scratching his ears", NIGHT)
+    heard = " ".join(quiet.caller_hears)
+    assert "trouble breathing" in heard and "poisonous" in heard and "call you back" in heard
+    er = explain(policies, "my dog just ate a whole bar of dark chocolate", NIGHT)
+    assert any(ER_NAME in s and "now" in s for s in er.caller_hears)
+    assert not any("trouble breathing" in s for s in er.caller_hears)  # ER at once, no screens
