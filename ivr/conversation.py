@@ -143,6 +143,7 @@ class _Step:
         self.protocol = protocol_file.load()
         self.say: list[Prompt] = []
         self.actions: list[str] = []
+        self._alone: dict[str, Any] = {}  # one answer's own verdict, read by several checks
         self.clear: list[str] = []  # red flags to act on now
         self.doubtful: list[str] = []  # red flags to confirm first
 
@@ -218,7 +219,7 @@ class _Step:
         conv = self.conv
         if not conv.watch or not texts:
             return
-        latest = self.engine.analyze(texts[-1:], now=local)
+        latest = self.alone(texts[-1])
         said = {s.code for s in latest.symptoms if not s.negated}
         hit = sorted(said & set(conv.watch))
         if hit:
@@ -227,6 +228,13 @@ class _Step:
                 f"emergency: the caller now reports {hit[0].replace('_', ' ')}, "
                 "a sign the line said needs the ER [worse]",
             )
+
+    def alone(self, text: str) -> Any:
+        """What one answer says on its own (computed once per step)."""
+        got = self._alone.get(text)
+        if got is None:
+            got = self._alone[text] = self.engine.analyze([text], now=self.policy.local(self.now))
+        return got
 
     @property
     def emergency(self) -> bool:
@@ -326,18 +334,18 @@ class _Step:
     def _asks_person(self, text: str) -> bool:
         if asks_person(text, language=self.conv.language):
             return True
-        one = self.engine.analyze([text], now=self.policy.local(self.now))
+        one = self.alone(text)
         return "asks_human" in (getattr(one, "caller_concern", None) or [])
 
     def _said_alone(self, text: str) -> list[str]:
         """The red flags this one answer raises on its own."""
-        one = self.engine.analyze([text], now=self.policy.local(self.now))
+        one = self.alone(text)
         return list(one.red_flags)
 
     def _only_objects(self, text: str) -> bool:
         """'just the sock': an answer naming a swallowed object and no poison. The engine
         decides it (a swallowed object is an emergency only with signs), not a bare yes."""
-        one = self.engine.analyze([text], now=self.policy.local(self.now))
+        one = self.alone(text)
         kinds = {e.kind for e in one.exposures}
         return kinds == {"object"}
 
@@ -358,9 +366,11 @@ class _Step:
         elif kind == "no" and screen.talks_about(after_the_no(text, language=conv.language)):
             kind = "story"  # "no, ... oh yeah he sits in there pushing": a no that says yes
         elif kind == "no":
+            raised_before = set(conv.verdict.get("red_flags") or [])
             for code in screen.red_flags:
                 conv.ruled_out[code] = self.callers()
-            self.analyze()
+            if raised_before & set(screen.red_flags):
+                self.analyze()  # words behind a now-denied red flag: weigh again without them
         elif kind == "yes":
             self._affirm(screen.red_flags[0], f"the caller said yes when asked ({screen.id})")
         elif kind == "story" and screen.talks_about(text):  # about what was asked: confirm once
