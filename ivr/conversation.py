@@ -9,6 +9,7 @@ actions. Flask-free: the web app, the jobs and `policy explain` all use it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -29,6 +30,7 @@ from ivr.flow_model import (
     Reply,
 )
 from ivr.flow_words import closing_params
+from nlp.evidence import FLAG_OF
 
 __all__ = [
     "ASKING",
@@ -345,8 +347,9 @@ class _Step:
     def _only_objects(self, text: str) -> bool:
         """'just the sock': an answer naming a swallowed object and no poison. The engine
         decides it (a swallowed object is an emergency only with signs), not a bare yes."""
-        one = self.alone(text)
-        kinds = {e.kind for e in one.exposures}
+        kinds = {e.kind for e in self.alone(text).exposures}
+        if not kinds:  # "a whole sock": the object was named earlier, with its verb
+            kinds = {e.get("kind") for e in self.conv.verdict.get("exposures") or []}
         return kinds == {"object"}
 
     def _read_screen(self, text: str) -> None:
@@ -354,17 +357,20 @@ class _Step:
         screen = self.protocol.screens[conv.screen]
         if screen.id not in conv.screened:
             conv.screened.append(screen.id)
-        kind = answer_kind(text, language=conv.language)
-        if kind == "story" and harmless(text, language=conv.language):
+        lang = conv.language
+        kind = answer_kind(text, language=lang)
+        if kind == "story" and harmless(text, language=lang):
             kind = "no"  # "just the cat flea drops, like the box says"
         if kind == "story" and "toxin" in screen.red_flags and self._only_objects(text):
             kind = "told"  # the engine reads the object and its signs
+        if kind == "no" and screen.talks_about(after_the_no(text, language=lang)):
+            kind = "story"  # "no, ... oh yeah he sits in there pushing": a no that says yes
+        if kind == "yes" and screen.bare_yes == "confirm":
+            kind = "story"  # a yes to a question of several signs: which one? confirm it
         raised = [c for c in self._said_alone(text) if c in screen.red_flags]
         if raised and kind != "unsure":  # "nothing comes out": words beat a leading "no"
             for code in raised:  # the owner's own words, in answer to a direct question
                 self._affirm(code, f"asked, the caller said '{prompts.clean(text, 80)}'")
-        elif kind == "no" and screen.talks_about(after_the_no(text, language=conv.language)):
-            kind = "story"  # "no, ... oh yeah he sits in there pushing": a no that says yes
         elif kind == "no":
             raised_before = set(conv.verdict.get("red_flags") or [])
             for code in screen.red_flags:
@@ -373,14 +379,25 @@ class _Step:
                 self.analyze()  # words behind a now-denied red flag: weigh again without them
         elif kind == "yes":
             self._affirm(screen.red_flags[0], f"the caller said yes when asked ({screen.id})")
-        elif kind == "story" and screen.talks_about(text):  # about what was asked: confirm once
-            code = screen.red_flags[0]
+        elif kind == "story" and screen.story == "confirm" and screen.talks_about(text):
+            code = self._code_for(text, screen)
             if code not in conv.affirmed and code not in conv.ruled_out:
                 self.doubtful = [*self.doubtful, code]
                 conv.verdict.setdefault("red_flag_evidence", []).append(
                     {"code": code, "strength": "doubtful", "text": prompts.clean(text, 80),
                      "why": "an answer that is neither yes nor no"}
                 )  # fmt: skip
+
+    def _code_for(self, text: str, screen: protocol_file.Screen) -> str:
+        """The red flag an answer's own signs point to ('drags his back legs': neuro), the
+        screen's first when they point nowhere."""
+        flags = [
+            FLAG_OF[s.code]
+            for s in self.alone(text).symptoms
+            if not s.negated and s.code in FLAG_OF
+        ]
+        inside = [f for f in flags if f in screen.red_flags]
+        return (inside or flags or [screen.red_flags[0]])[0]
 
     def _read_verify(self, text: str) -> None:
         conv = self.conv
@@ -391,10 +408,20 @@ class _Step:
         if kind == "story" and code == "toxin" and self._only_objects(text):
             kind = "no"  # not a poison: the object and its signs are the engine's to weigh
         screen = self.protocol.screen_for(code) if code else None
-        mixed = screen is not None and screen.talks_about(
-            after_the_no(text, language=conv.language)
-        )
-        if kind == "no" and not mixed and code not in self._said_alone(text):
+        alone = self.alone(text)
+        if code in alone.red_flags:
+            kind = "yes"  # the answer says it plainly
+        elif (
+            kind == "no"
+            and screen is not None
+            and screen.talks_about(after_the_no(text, language=conv.language))
+        ):
+            kind = "story"  # "no ... oh yeah he sits in there pushing"
+        if kind == "story" and any(FLAG_OF.get(s.code) == code for s in alone.symptoms):
+            # the engine reads the answer ("pee comes out, not really straining", "a bit sore
+            # on the lip") and finds no red flag in it: a described sign, not a confused answer
+            kind = "no"
+        if kind == "no":
             conv.ruled_out[code] = self.callers()
             self.analyze()
         else:  # yes, "I don't know", or an answer that is neither: it counts as yes
@@ -449,7 +476,7 @@ class _Step:
         unknown = set(conv.unknowns)
         if "species_name" in unknown and "species" not in conv.asked:
             return "species"
-        words = {w for t in conv.caller_texts() for w in t.lower().split()}
+        words = {w for t in conv.caller_texts() for w in re.findall(r"[a-z']+", t.lower())}
         for screen in self.protocol.ordered(symptoms, verdict.get("species")):
             if screen.id in conv.screened or all(f in conv.ruled_out for f in screen.red_flags):
                 continue

@@ -30,6 +30,8 @@ class Screen:
     ask: dict[str, str]  # channel -> words
     confirm: dict[str, str] | None = None
     about: tuple[str, ...] = ()
+    bare_yes: str = "red_flag"  # what a bare "yes" means: the red flag, or "confirm" (which?)
+    story: str = "confirm"  # an answer neither yes nor no: "confirm" once, or "engine" decides
     only_flags: frozenset[str] = frozenset()
     only_symptoms: frozenset[str] = frozenset()
     only_words: frozenset[str] = frozenset()
@@ -125,6 +127,8 @@ def load(path: Path = PROTOCOL_FILE) -> Protocol:
             ask=_words(row["ask"]),
             confirm=_words(row["confirm"]) if row.get("confirm") else None,
             about=tuple(str(w).lower() for w in row.get("about") or ()),
+            bare_yes=str(row.get("bare_yes") or "red_flag"),
+            story=str(row.get("story") or "confirm"),
             only_flags=frozenset(only.get("flags", ())),
             only_symptoms=frozenset(only.get("symptoms", ())),
             only_words=frozenset(only.get("words", ())),

@@ -185,7 +185,8 @@ FLAG_OF = {"collapse": "neuro", "seizure": "neuro", "unable_to_stand": "neuro",
            "blood_in_vomit": "severe_gi", "blood_in_stool": "severe_gi", "vomiting": "severe_gi",
            "retching": "severe_gi", "diarrhea": "severe_gi", "bloated_abdomen": "severe_gi",
            "straining_to_urinate": "urinary_obstruction", "unable_to_urinate":
-           "urinary_obstruction", "pain": "severe_pain", "wound": "trauma",
+           "urinary_obstruction", "frequent_urination": "urinary_obstruction",
+           "blood_in_urine": "urinary_obstruction", "pain": "severe_pain", "wound": "trauma",
            "eye_problem": "eye_trauma", "heatstroke": "heatstroke",
            "labour_problem": "labour", "TOXIN": "toxin", "EXPO": "toxin",
            "OBJECT": "foreign_body"}  # fmt: skip

@@ -74,7 +74,7 @@ def test_every_prompt_renders_on_both_channels(policy: Policy) -> None:
 def test_after_the_story_the_complaints_red_flags_are_asked_first(policy: Policy) -> None:
     replies = play(policy, "my dog Rex has been vomiting since yesterday morning")
     # species, name and onset were said: the first question screens the vomiting's red flags
-    assert replies[-1].ask is not None and replies[-1].ask.key == "screen.belly"
+    assert replies[-1].ask is not None and replies[-1].ask.key == "screen.gi"
     assert replies[-1].ask.params["subject"] == "Rex"
 
 
