@@ -228,5 +228,5 @@ def _attach_quantity(q: Hit, targets: list[Hit], stops: list[int]) -> None:
         best.mark("MILD")  # "bleeding a little": never the heavy kind
     elif q.label == "ONCE":
         best.count = best.count or 1
-    else:
-        best.count = max(best.count or 0, 2)
+    else:  # "twice" is 2; "again", "keeps", "a few times": at least 2
+        best.count = max(best.count or 0, q.rule.data.get("count", 2))

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .counts import count_near, said_count
 from .hits import Hit
-from .tokenizer import join_words
+from .surgery import surgery_fact
+from .tokenizer import join_words, load_jsonl
 from .turn import Turn
 from .verdict import Exposure, Symptom
 
@@ -18,7 +20,6 @@ PAST_OR_OTHER = frozenset({"HIST", "OTHER", "DROP"})
 NEG_HYPO_OTHER = frozenset({"NEG", "HYPO", "OTHER"})
 NEG_OTHER = frozenset({"NEG", "OTHER"})
 SITUATION = frozenset({"CTX", "CONCERN", "INTENT"})
-COUNT_WORDS = frozenset({"times", "time", "x", "episodes", "episode", "bouts", "rounds"})
 GI = frozenset({"vomiting", "diarrhea", "retching", "seizure"})
 PRESENT_VERBS = frozenset({"eat", "eats", "eating", "drinking", "licking", "chewing on"})
 DETERMINERS = frozenset({"the", "my", "his", "her", "our", "their", "your", "of", "a", "an", "this",
@@ -58,21 +59,6 @@ class Findings:
         """Record a fact, keeping the first words that said it."""
         if fact not in self.facts:
             self.facts[fact] = text if isinstance(text, str) else text.text
-
-
-def count_near(words: list[str], hit: Hit) -> int | None:
-    """'8 times', '3x' next to a symptom -> 8, 3 (and widen the hit's quote to include it)."""
-    lo, hi = max(hit.start - 6, 0), min(hit.end + 8, len(words) - 1)
-    best = None
-    for i in range(lo, hi + 1):
-        if words[i] not in COUNT_WORDS:
-            continue
-        for j in range(max(i - 3, 0), i):  # "6 or 7 times", "like 8 times"
-            t = words[j]
-            if t.isdigit():
-                best = max(best or 0, int(t))
-                hit.span = (min(hit.span[0], j), max(hit.span[1], i + 1))
-    return best
 
 
 def collect(turns: Sequence[Turn], old_onset: bool) -> Findings:
@@ -187,8 +173,9 @@ def _code_facts(code: str, hits: list[Hit], out: Findings, old_onset: bool) -> N
             out.add(f"{name}.chronic", text)
         counts = [h.count for h in hs if h.count]
         n = max(counts) if counts else None
-        if n is not None:
-            out.counts[code] = max(n, out.counts.get(code, 0))
+        said = [c for c in (said_count(h) for h in hs if h.count) if c]
+        if said:
+            out.counts[code] = max(max(said), out.counts.get(code, 0))
         counted = max(hs, key=lambda h: h.count or 0).quote
         if n is not None and n >= 4:
             out.add(f"{name}.many", counted)
@@ -280,7 +267,8 @@ def _add_exposure(words: list[str], h: Hit, verb: Hit | None, out: Findings) -> 
         while between and between[0] in ("the", "my", "his", "her", "into", "in"):
             between.pop(0)
         amount = " ".join(between) or None
-    quote = join_words(words, verb.start, h.end) if verb and verb.end <= h.start else h.text
+    start = verb.start if verb and verb.end <= h.start else h.start
+    quote = join_words(words, _feared_from(words, start), h.end)
     kind = "toxin" if h.label == "TOXIN" else "object"
     agent = h.rule.data.get("agent") or h.text
     if kind == "object":
@@ -296,11 +284,33 @@ def _add_exposure(words: list[str], h: Hit, verb: Hit | None, out: Findings) -> 
     out.add(h.rule.data.get("fact") or (f"{kind}_species:{only}" if only else kind), quote)
 
 
+FEARED: dict[str, list[tuple[str, ...]]] = {}  # the owner's worry words, by their first word
+for _row in load_jsonl("context.jsonl"):
+    for _p in _row["words"] if _row.get("label") == "FEARED" else ():
+        FEARED.setdefault(_p.split()[0], []).append(tuple(_p.split()))
+FEAR_SCOPE = 5  # words between the owner's worry and the exposure it is about
+CLAUSE_END = frozenset({".", ",", "?", "!", ";", "and", "but", "so", "because"})
+
+
+def _feared_from(words: list[str], start: int) -> int:
+    """Where an exposure's quote starts: at the owner's worry or guess just before it ('im worried
+    he ate', 'i think she got into'), in the same clause; else at the exposure's own words."""
+    lo = start
+    while lo > max(start - FEAR_SCOPE, 0) and words[lo - 1] not in CLAUSE_END:
+        lo -= 1
+    for i in range(lo, start):
+        if any(tuple(words[i : i + len(p)]) == p for p in FEARED.get(words[i], ())):
+            return i
+    return start
+
+
 def _situation(h: Hit, out: Findings) -> None:
     """Situation, concern and intent facts."""
     label = h.label
     if label == "CTX" and not h.mods & NEG_HYPO_OTHER:
-        out.add(h.rule.data["fact"], h)
+        fact = surgery_fact(h) if h.rule.data.get("dated") else h.rule.data["fact"]
+        if fact is not None:
+            out.add(fact, h)
     elif label == "CONCERN" and not h.mods & NEG_OTHER:
         out.add(f"concern.{h.rule.data['concern']}", h)
     elif label == "INTENT" and not h.mods & NEG_OTHER:

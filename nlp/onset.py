@@ -44,6 +44,7 @@ class OnsetParser:
             (r["id"], r["kind"], re.compile(r["regex"]), [frozenset(g) for g in r.get("needs", [])])
             for r in load_jsonl("onset.jsonl")
         ]
+        self.elsewhere = Elsewhere(load_jsonl("onset_elsewhere.jsonl"))
         # Words that anchor a time expression; the regexes only see the text around them,
         # and only the rules anchored by a word in that text are tried.
         self.anchors = frozenset().union(*(needs[-1] for _i, _k, _r, needs in self.rules if needs))
@@ -56,14 +57,27 @@ class OnsetParser:
         """All onsets in a text with their rule id and character offset (in their snippet)."""
         return onsets_at(self.matches(words), now)
 
-    def matches(self, words: list[str]) -> tuple[TimeMatch, ...]:
-        """The time expressions in a text's words, before they are read against the clock."""
+    def matches(self, words: list[str], *, every: bool = False) -> tuple[TimeMatch, ...]:
+        """The time expressions in a text's words, before they are read against the clock: those
+        of the problem, or with `every` also those of a plan or another event ('wait till monday',
+        'spayed last tuesday')."""
         out: list[TimeMatch] = []
         for snippet, present in self._snippets(words):
             if _DIGIT.search(snippet):
                 present.add("#")
-            self._scan(snippet, present, out)
+            self._scan(snippet, present, out, every)
         return tuple(out)
+
+    def times_in(self, words: list[str]) -> list[tuple[int, int, float]]:
+        """(first word, end word, hours before now) of each time said in a few words without
+        punctuation, of the problem or not; read at any clock (how long ago, not a date)."""
+        out = []
+        for _rule, kind, m, s in self.matches(words, every=True):
+            hours = _hours(kind, m, _ANY_CLOCK)
+            if hours is not None:
+                first = len(m.string[:s].split())
+                out.append((first, first + len(m.group(0).split()), max(hours, 0.0)))
+        return out
 
     def _snippets(self, words: list[str]) -> list[tuple[str, set[str]]]:
         """Windows of words around each time anchor (merged), as text."""
@@ -90,7 +104,7 @@ class OnsetParser:
             out.append((text, set(words[lo:hi])))
         return out
 
-    def _scan(self, text: str, present: set[str], out: list[TimeMatch]) -> None:
+    def _scan(self, text: str, present: set[str], out: list[TimeMatch], every: bool) -> None:
         taken: list[tuple[int, int]] = []
         by_anchor = self.by_anchor
         cands: set[int] = set()
@@ -107,7 +121,54 @@ class OnsetParser:
                 if _hours(kind, m, _ANY_CLOCK) is None:  # a 25 o'clock, an unknown kind
                     continue
                 taken.append((s, e))
-                out.append((rule_id, kind, m, s))
+                if every or not self.elsewhere.said_of(text, m):
+                    out.append((rule_id, kind, m, s))
+
+
+class Elsewhere:
+    """The rows of onset_elsewhere.jsonl: words right before a time that make it the time of
+    something else than the problem, a plan ('wait till monday', 'the appointment at 9') or
+    another event ('spayed 5 days ago', 'we've had her for 5 years')."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        def words(kind: str) -> frozenset[str]:
+            return frozenset(w for r in rows if r["kind"] == kind for w in r["words"])
+
+        self.by_last: dict[str, list[tuple[str, ...]]] = {}  # cues by their last word
+        for r in rows:
+            for cue in r.get("before", ()):
+                seq = tuple(cue.split())
+                self.by_last.setdefault(seq[-1], []).append(seq)
+        self.next = frozenset(w for r in rows for w in r.get("after", ()))
+        self.fillers = words("filler")
+        self.breaks = words("clause_break")
+
+    def said_of(self, text: str, m: re.Match[str]) -> bool:
+        """True when the words of the time's clause before it end with a cue (and fillers), or
+        one of the next few words of its clause is an event ('5 days ago she got spayed')."""
+        for w in text[m.end() :].split()[:4]:
+            if w in self.next:
+                return True
+            if w[-1] in ".,?!;" or w in self.breaks:
+                break
+        clause: list[str] = []
+        for w in reversed(text[: m.start()].split()[-6:]):
+            if w[-1] in ".,?!;~" or w in self.breaks:
+                break
+            clause.append(w)
+        clause.reverse()
+        lead = m.group(0).split()[0]  # the time's own preposition ('until 8', 'on monday')
+        if lead in self.fillers:
+            clause.append(lead)
+        end = len(clause)
+        while end > 0:  # a cue ends at `end`, and only fillers follow it
+            for cue in self.by_last.get(clause[end - 1], ()):
+                if len(cue) <= end and tuple(clause[end - len(cue) : end]) == cue:
+                    return True
+            if clause[end - 1] not in self.fillers:
+                break
+            end -= 1
+        return False
 
 
 def onsets_at(found: Sequence[TimeMatch], now: datetime) -> list[tuple[Onset, str, int]]:

@@ -7,34 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from spacy.lang.en.stop_words import STOP_WORDS
-
 from .hits import Hit
+from .names import name_of, short_name
 from .verdict import Patient
 
-PET = (
-    r"(?:dog|cat|puppy|kitten|pup|kitty|boy|girl|baby|bunny|rabbit|bird|ferret|horse|doggy"
-    r"|lab|beagle)"
-)
-# (words one of which must be present, regex): the gate keeps the regexes off most texts.
-NAME_RES = [
-    (
-        frozenset({"name", "names", "named", "called", "call"}),
-        re.compile(r"\b(?:name is|names|named|called|call him|call her) (?P<name>[a-z]+)\b"),
-    ),
-    (
-        frozenset({"my", "our"}),
-        re.compile(rf"\b(?:my|our) (?:\w+ )?{PET}s? (?P<name>[a-z]+)\b"),
-    ),
-    (
-        frozenset({"about"}),
-        re.compile(r"\b(?:this is about|calling about|its about|about my) (?P<name>[a-z]+)\b"),
-    ),
-    (
-        frozenset({"is"}),
-        re.compile(r"\b(?P<name>[a-z]+) is (?:a|an|my|our) (?:\d+|little|young|old|senior)\b"),
-    ),
-]
 AGE_UNITS = frozenset(
     {
         "year",
@@ -65,14 +41,6 @@ WEIGHT_RE = re.compile(r"\b(?P<n>\d+(?:\.\d+)?) ?(?P<u>lbs?|pounds|kgs?|kilos?|k
 REPRO_WORDS = (("spayed", "neutered"), ("neutered", "neutered"), ("intact", "intact"))
 WEIGHT_UNITS = frozenset({"lb", "lbs", "pounds", "kg", "kgs", "kilo", "kilos", "kilograms"})
 UNIT_Y = {"y": 1.0, "m": 1 / 12, "w": 1 / 52}
-NOT_NAMES = frozenset(STOP_WORDS) | {
-    "is", "has", "was", "ate", "keeps", "got", "just", "threw", "seems", "been", "started",
-    "named", "called",
-    "had", "have", "having", "cant", "wont", "isnt", "hasnt", "doesnt", "didnt", "hes", "shes",
-    "its", "im", "ok", "okay", "yes", "yeah", "no", "nope", "sure", "thanks", "please", "hi",
-    "hello", "hey", "well", "so", "um", "like", "actually", "today", "tonight", "now", "still",
-    "also", "really", "very", "sick", "old", "young", "little", "big", "male", "female", "and",
-}  # fmt: skip
 
 
 class SpeciesSaid(NamedTuple):
@@ -122,7 +90,7 @@ def species_of(said: Sequence[SpeciesSaid]) -> tuple[str | None, str | None]:
 class PatientSaid:
     """The patient details one text gives, before the turns are merged (first value wins)."""
 
-    name: str | None  # after the species or breed, or from 'her name is ...'
+    name: str | None  # where the sentence gives a name (names.name_of)
     short: str | None  # a one- or two-word answer that may be just the name ('max')
     age: float | None
     he: int  # pronouns: the sex when no word says it
@@ -136,11 +104,7 @@ def patient_said(
 ) -> PatientSaid:
     """Patient details of one text (known: the rule words, never a pet's name)."""
     present = set(words)
-    short = None
-    if 1 <= len(words) <= 2:
-        cand = words[-1]
-        if cand.isalpha() and cand not in NOT_NAMES and cand not in known:
-            short = cand.capitalize()
+    short = short_name(words, known) if 1 <= len(words) <= 2 else None
     age = None if present.isdisjoint(AGE_UNITS) else _age(text)
     he = sum(words.count(w) for w in ("he", "hes", "him", "his") if w in present)
     she = sum(words.count(w) for w in ("she", "shes", "her", "hers") if w in present)
@@ -157,7 +121,7 @@ def patient_said(
         elif h.label == "SEX" and "OTHER" not in h.mods:
             implied = tuple(repro for word, repro in REPRO_WORDS if word in h.text)
             marks.append(("sex", h.rule.data["sex"], implied))
-    name = _after_pet(words, hits, known) or _name(text, present, known)
+    name = name_of(words, hits, known)
     return PatientSaid(name, short, age, he, she, weight, tuple(marks))
 
 
@@ -191,29 +155,6 @@ def patient_of(said: Sequence[PatientSaid]) -> Patient:
     if p.sex is None and he != she:
         p.sex = "male" if he > she else "female"
     return p
-
-
-def _after_pet(words: list[str], hits: list[Hit], known_words: frozenset[str]) -> str | None:
-    """'my beagle Bella ...', 'dog, rex': the word right after our pet's species or breed."""
-    for h in hits:
-        if h.label in ("SPECIES", "BREED") and "OTHER" not in h.mods:
-            i = h.end + (h.end < len(words) and words[h.end] == ",")
-            if i < len(words):
-                cand = words[i]
-                if cand.isalpha() and cand not in NOT_NAMES and cand not in known_words:
-                    return cand.capitalize()
-    return None
-
-
-def _name(text: str, present: set[str], known_words: frozenset[str]) -> str | None:
-    for gate, rx in NAME_RES:
-        if present.isdisjoint(gate):
-            continue
-        for m in rx.finditer(text):
-            cand = m["name"]
-            if cand not in NOT_NAMES and cand not in known_words and not cand.isdigit():
-                return cand.capitalize()
-    return None
 
 
 def _age(text: str) -> float | None:

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .onset import Onset
+from .summary import summarise
 
 TOPICS = ("species_name", "onset", "eating_drinking", "peeing_pooping", "behaviour", "surgery")
 EATING = frozenset({"not_eating", "not_drinking", "excessive_thirst"})
@@ -13,11 +14,6 @@ PEEING = frozenset({"straining_to_urinate", "unable_to_urinate", "frequent_urina
                     "blood_in_urine", "constipation", "diarrhea", "blood_in_stool"})  # fmt: skip
 BEHAVIOUR = frozenset({"lethargy", "weakness", "collapse", "disoriented", "behavior_change",
                        "seizure", "unable_to_stand", "paralysis", "pain", "tremors"})  # fmt: skip
-
-
-ABSENT = {"bleeding": "no blood", "not_eating": "eating", "not_drinking": "drinking",
-          "unable_to_urinate": "peeing", "unable_to_stand": "walking",
-          "breathing_difficulty": "breathing normally"}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,33 +109,6 @@ class Verdict:
         return [t for t in TOPICS if not known[t]]
 
     def summary(self) -> str:
-        """One plain sentence for a CSR: who, what, since when."""
-        who = (self.species or "pet").replace("_", " ").capitalize()
-        bits = [b for b in (self.patient.name, _age(self.patient.age)) if b]
-        head = f"{who} ({', '.join(bits)})" if bits else who
-        present = [s for s in self.symptoms if not s.negated]
-        absent = [s for s in self.symptoms if s.negated]
-        parts = []
-        if present:
-            said = [self._said(s) for s in present]
-            if self.onset:
-                said[0] += f" {self.onset.text}"
-            parts.append("; ".join(said))
-        parts += [f"{e.kind} exposure: {e.agent}" for e in self.exposures]
-        parts += [ABSENT.get(s.code, f"no {s.code.replace('_', ' ')}") for s in absent]
-        body = "; ".join(parts) if parts else f"{self.intent.replace('_', ' ')} request"
-        return f"{head}: {body}."
-
-    def _said(self, s: Symptom) -> str:
-        n = self.counts.get(s.code)
-        name = s.code.replace("_", " ")
-        return f"{name} {n} times" if n and n > 1 else name
-
-
-def _age(age: float | None) -> str | None:
-    if age is None:
-        return None
-    if age < 1:
-        weeks = round(age * 52)
-        return f"{weeks} wk" if weeks < 17 else f"{round(age * 12)} mo"
-    return f"{age:g} y"
+        """One plain sentence for a CSR: who, the red flags in the caller's words, what else, since
+        when, and what the caller asked (nlp/summary.py)."""
+        return summarise(self)
