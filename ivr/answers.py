@@ -69,3 +69,9 @@ def after_the_no(text: str, *, language: str = prompts.DEFAULT_LANGUAGE) -> str:
 def harmless(text: str, *, language: str = prompts.DEFAULT_LANGUAGE) -> bool:
     """An answer that says what happened was as meant ("the cat ones, like the box says")."""
     return _has(_norm(text), "harmless", language)
+
+
+def says_no(text: str, *, language: str = prompts.DEFAULT_LANGUAGE) -> bool:
+    """A no anywhere in the answer ("a bit sore on the lip, no", "not really straining")."""
+    padded = _norm(text)
+    return any(f" {w} " in padded for w in prompts.words("no_word", language=language))

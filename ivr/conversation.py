@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from config.policy import Policy
 from ivr import prompts
 from ivr import protocol as protocol_file
-from ivr.answers import after_the_no, answer_kind, asks_person, harmless
+from ivr.answers import after_the_no, answer_kind, asks_person, harmless, says_no
 from ivr.flow_model import (
     DIGITS,
     HANGUP,
@@ -189,10 +189,8 @@ class _Step:
         for code in raw.get("red_flags") or []:
             if code in conv.affirmed:
                 clear.append(code)
-            elif code in conv.ruled_out:
-                later = texts[conv.ruled_out[code] :]
-                if later and code in self._clear_flags(later, local):
-                    clear.append(code)  # said again after the "no": it counts
+            elif code in conv.ruled_out and strength.get(code) == "doubtful":
+                pass  # denied when asked (the engine already set its doubtful words aside)
             elif strength.get(code) == "doubtful":
                 doubtful.append(code)
             else:
@@ -211,10 +209,6 @@ class _Step:
             raw["reasons"] = list(raw.get("reasons") or []) + [
                 f"emergency: {why} [screen.{code}]" for code, why in conv.affirmed.items()
             ]
-
-    def _clear_flags(self, texts: list[str], local: datetime) -> list[str]:
-        v = self.engine.analyze(texts, now=local)
-        return [e.code for e in v.red_flag_evidence if e.strength == "clear"]
 
     def _worse(self, texts: list[str], local: datetime) -> None:
         """A sign the closing named ("if she vomits blood, go to the ER") reported afterwards."""
@@ -417,6 +411,8 @@ class _Step:
             and screen.talks_about(after_the_no(text, language=conv.language))
         ):
             kind = "story"  # "no ... oh yeah he sits in there pushing"
+        if kind == "story" and says_no(text, language=conv.language):
+            kind = "no"  # "a bit sore on the lip, no": a no, with a detail
         if kind == "story" and any(FLAG_OF.get(s.code) == code for s in alone.symptoms):
             # the engine reads the answer ("pee comes out, not really straining", "a bit sore
             # on the lip") and finds no red flag in it: a described sign, not a confused answer

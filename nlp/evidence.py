@@ -18,7 +18,7 @@ from .turn import Turn
 from .verdict import Evidence
 
 LONG_STORY = 150  # words
-NEAR = 8  # words either side of a hit that `near` cues look at (speech has no full stops)
+NEAR = 12  # words either side of a hit that `near` cues look at (speech has no full stops)
 BOUNDARY = frozenset({".", "?", "!", ";"})
 CLAUSE_START = frozenset({".", "?", "!", ";", ",", "and", "but", "so", "well", "hi", "hey", "ok",
                           "okay", "um", "uh", "yeah", "oh", "because", "cause"})  # fmt: skip
