@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from .onset import Onset
@@ -82,16 +82,17 @@ class Verdict:
         return {
             "disposition": self.disposition,
             "red_flags": list(self.red_flags),
-            "symptoms": [asdict(s) for s in self.symptoms],
-            "onset": asdict(self.onset) if self.onset else None,
+            # flat dicts by hand: dataclasses.asdict deep-copies, and this runs on every webhook
+            "symptoms": [_flat(s) for s in self.symptoms],
+            "onset": {"text": self.onset.text, "hours": self.onset.hours} if self.onset else None,
             "species": self.species,
-            "patient": asdict(self.patient),
-            "exposures": [asdict(e) for e in self.exposures],
+            "patient": _flat(self.patient),
+            "exposures": [_flat(e) for e in self.exposures],
             "flags": list(self.flags),
             "intent": self.intent,
             "reasons": list(self.reasons),
             "caller_concern": list(self.caller_concern),
-            "red_flag_evidence": [asdict(e) for e in self.red_flag_evidence],
+            "red_flag_evidence": [_flat(e) for e in self.red_flag_evidence],
             "fallback": self.fallback,
         }
 
@@ -112,3 +113,8 @@ class Verdict:
         """One plain sentence for a CSR: who, the red flags in the caller's words, what else, since
         when, and what the caller asked (nlp/summary.py)."""
         return summarise(self)
+
+
+def _flat(obj: Any) -> dict[str, Any]:
+    """A slotted dataclass of plain fields as a dict (what asdict gives, without the copying)."""
+    return {name: getattr(obj, name) for name in obj.__slots__}
