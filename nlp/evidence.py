@@ -134,6 +134,10 @@ def weigh(words: list[str], hits: list[Hit]) -> None:
         lo, hi = _sentence(words, h)
         for cue in table:
             if cue.looks_at(h) and cue.fires(h, words, lo, hi):
+                if cue.kind == "old":
+                    h.mark("OLD")
+                    h.mark("RESOLVED")
+                    break
                 h.mark("DROP" if cue.kind == "drop" else "DOUBT")
                 h.why = cue.why
                 break

@@ -167,7 +167,7 @@ def _code_facts(code: str, hits: list[Hit], out: Findings, old_onset: bool) -> N
         out.add(name, text)
         resolved = all("RESOLVED" in h.mods for h in hs)
         out.add(f"{name}.resolved" if resolved else f"{name}.current", text)
-        if resolved and old_onset:
+        if resolved and (old_onset or all("OLD" in h.mods for h in hs)):
             out.add(f"{name}.old", text)
         if all("CHRONIC" in h.mods and "WORSE" not in h.mods for h in hs):
             out.add(f"{name}.chronic", text)

@@ -1,0 +1,96 @@
+"""Evidence strength: a red flag is read from the sentence around its word (issue 11's cases,
+and the ones that fail the same way), with `clear` / `doubtful` on every red flag."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from nlp import load_engine
+
+NOW = datetime(2026, 11, 20, 21, 30)
+
+# (text, disposition of the single text, {red flag: strength})
+CASES: list[tuple[str, str, dict[str, str]]] = [
+    # idioms
+    ("my puppy ran over to the neighbours' yard and now he's scratching his ear", "routine", {}),
+    ("she ran over to the door and now she's shaking her head", "routine", {}),
+    ("she flopped down and collapsed on the sofa like she always does", "routine", {}),
+    ("he collapsed on the couch next to me like he does every night", "routine", {}),
+    # the owner's own body
+    (
+        "sorry, I'm panicking and I can hardly breathe, my cat has been sneezing all day",
+        "urgent",
+        {},
+    ),
+    ("I can't breathe I'm so stressed, my dog has an itchy ear", "routine", {}),
+    ("I almost had a heart attack, I found a lump on my dog's side", "routine", {}),
+    # the past, resolved
+    (
+        "he had a seizure two weeks ago and has been totally normal since, tonight he's scratching "
+        "his ear",
+        "urgent",
+        {},
+    ),  # fmt: skip
+    ("she had a seizure two days ago and has been fine since, she's itchy tonight", "urgent", {}),
+    # names and breeds
+    ("my cat Oreo has been sneezing", "urgent", {}),
+    ("Snickers has diarrhea since this morning", "urgent", {}),
+    ("Lily has thrown up a couple of times tonight but she's playing", "urgent", {}),
+    ("my chocolate lab threw up twice tonight", "urgent", {}),
+    ("my dog Pepper has been limping since yesterday", "urgent", {}),
+    # a breath is not breathing
+    ("her breath is terrible and her teeth look brown", "routine", {}),
+    ("his breath smells really bad lately", "routine", {}),
+    # comparisons and questions
+    ("my dog has a lump on his side about the size of a grape", "routine", {}),
+    ("what would happen if my dog ate grapes? he didn't, I just want to know", "routine", {}),
+    # another animal: 'my other dog' is the caller's own pet
+    (
+        "my dog is fine but my other dog has been vomiting nonstop all evening and won't get up",
+        "emergency",
+        {"severe_gi": "clear", "neuro": "clear"},
+    ),  # fmt: skip
+    # doubtful: still the safe answer for a single text, with the strength
+    ("hershey got into the pantry tonight", "emergency", {"toxin": "doubtful"}),
+    ("my dog collapsed into my lap for a treat", "emergency", {"neuro": "doubtful"}),
+    # plain, current, this pet: clear
+    ("my dog just ate a whole bar of dark chocolate", "emergency", {"toxin": "clear"}),
+    ("he's on his side paddling his legs and won't respond", "emergency", {"neuro": "clear"}),
+    ("my dog was hit by a car", "emergency", {"trauma": "clear"}),
+]
+
+
+@pytest.mark.parametrize(("text", "disposition", "strengths"), CASES)
+def test_the_sentence_decides_and_each_red_flag_says_how_sure(
+    text: str, disposition: str, strengths: dict[str, str]
+) -> None:
+    v = load_engine().triage(text, now=NOW)
+    assert v.disposition == disposition, v.reasons
+    assert {e.code: e.strength for e in v.red_flag_evidence} == strengths
+    for e in v.red_flag_evidence:
+        assert e.text  # the words that raised it
+        assert (e.why != "") == (e.strength == "doubtful")
+
+
+def test_neutered_is_not_a_recent_surgery() -> None:
+    v = load_engine().triage("my neutered cat has been sneezing since yesterday", now=NOW)
+    assert "post_op" not in v.flags and v.patient.repro == "neutered"
+
+
+def test_a_denied_red_flag_falls_back_as_if_never_said() -> None:
+    engine = load_engine()
+    said = ["hershey got into the pantry tonight", "no, he didn't eat anything"]
+    assert engine.analyze(said, now=NOW).disposition == "emergency"
+    denied = engine.analyze(said, now=NOW, denied=frozenset({"toxin"}))
+    assert denied.disposition == "routine" and denied.red_flags == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [("clicking", "clicking"), ("breeding", "breeding"), ("vomitting", "vomiting")],
+)
+def test_the_typo_fixer_leaves_real_words_alone(typed: str, kept: str) -> None:
+    words = load_engine()._parse(f"her nails are {typed} on the floor").words
+    assert kept in words
