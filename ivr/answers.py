@@ -37,7 +37,11 @@ def answer_kind(text: str, *, language: str = prompts.DEFAULT_LANGUAGE) -> str:
     if _starts(padded, "answer_no", language):
         return "no"
     if _starts(padded, "answer_yes", language):
-        return "story" if _has(padded, "all_well", language) else "yes"
+        if _has(padded, "all_well", language):
+            return "story"  # "yeah he's fine"
+        if len(padded.split()) > 4 and not _starts(padded, "strong_yes", language):
+            return "story"  # "a little sore on the lip, no": a description, not a yes
+        return "yes"
     if _has(padded, "all_well", language) and len(padded.split()) <= 6:
         return "no"
     return "story"

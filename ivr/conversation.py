@@ -413,7 +413,8 @@ class _Step:
             kind = "story"  # "no ... oh yeah he sits in there pushing"
         if kind == "story" and says_no(text, language=conv.language):
             kind = "no"  # "a bit sore on the lip, no": a no, with a detail
-        if kind == "story" and any(FLAG_OF.get(s.code) == code for s in alone.symptoms):
+        weighed = any(FLAG_OF.get(s.code) == code for s in alone.symptoms)
+        if kind == "story" and weighed:
             # the engine reads the answer ("pee comes out, not really straining", "a bit sore
             # on the lip") and finds no red flag in it: a described sign, not a confused answer
             kind = "no"
