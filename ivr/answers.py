@@ -32,8 +32,8 @@ def answer_kind(text: str, *, language: str = prompts.DEFAULT_LANGUAGE) -> str:
     padded = _norm(text)
     if not padded.strip():
         return "unsure"
-    if _has(padded, "unsure", language):
-        return "unsure"
+    if _has(padded, "unsure", language) and len(padded.split()) <= 6:
+        return "unsure"  # "I'm not sure" (a longer answer says more: read it)
     if _starts(padded, "answer_no", language):
         return "no"
     if _starts(padded, "answer_yes", language):

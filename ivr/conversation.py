@@ -116,6 +116,8 @@ TABLE: dict[str, State] = {
 ASKING = {name: row.says for name, row in TABLE.items() if row.listens == "speech"}
 ASKING.pop("emergency")
 TRANSITIONS = {name: row.goes for name, row in TABLE.items()}
+# red flags that are a severe form of a sign (what a milder form is, the engine can tell)
+WEIGHED = frozenset({"severe_pain", "bleeding", "urinary_obstruction", "severe_gi", "breathing"})
 SURGERY_SIGNS = frozenset({"wound", "incision_problem", "swelling", "bleeding", "vomiting"})
 
 
@@ -411,9 +413,11 @@ class _Step:
             and screen.talks_about(after_the_no(text, language=conv.language))
         ):
             kind = "story"  # "no ... oh yeah he sits in there pushing"
-        if kind == "story" and says_no(text, language=conv.language):
-            kind = "no"  # "a bit sore on the lip, no": a no, with a detail
-        weighed = any(FLAG_OF.get(s.code) == code for s in alone.symptoms)
+        if kind == "story" and says_no(text, language=conv.language) and len(text.split()) <= 6:
+            kind = "no"  # "a bit sore, no": a short no, with a detail
+        # only where severity decides (sore vs crying in pain, a drop vs heavy bleeding): a fight
+        # with wounds is trauma however the owner puts it
+        weighed = code in WEIGHED and any(FLAG_OF.get(s.code) == code for s in alone.symptoms)
         if kind == "story" and weighed:
             # the engine reads the answer ("pee comes out, not really straining", "a bit sore
             # on the lip") and finds no red flag in it: a described sign, not a confused answer
@@ -569,9 +573,8 @@ def _enter(st: _Step, state: str) -> Reply:
         conv.asked.append(f"screen.{conv.screen}")
         return _ask(st, Prompt(f"screen.{conv.screen}", params), "speech")
     if state == "verify":
-        screen = st.protocol.screen_for(conv.confirming)
         words = _evidence_words(conv, conv.confirming)
-        key = f"confirm.{screen.id}" if screen.confirm else f"screen.{screen.id}"
+        key = st.protocol.confirm_key(conv.confirming)
         return _ask(st, Prompt(key, {**params, "words": words}), "speech")
     if state == "heard":
         return _ask(
@@ -628,7 +631,8 @@ def question_of(conv: Conversation, policy: Policy) -> Prompt | None:
     if conv.state == "screen":
         return Prompt(f"screen.{conv.screen}", params)
     if conv.state == "verify":
-        return Prompt(f"screen.{protocol_file.load().screen_for(conv.confirming).id}", params)
+        words = _evidence_words(conv, conv.confirming)
+        return Prompt(protocol_file.load().confirm_key(conv.confirming), {**params, "words": words})
     return Prompt(ASKING[conv.state], params)
 
 

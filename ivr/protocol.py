@@ -70,12 +70,21 @@ class Protocol:
     order: tuple[tuple[frozenset[str], frozenset[str], tuple[str, ...]], ...]
     default: tuple[str, ...]
     worse: dict[str, tuple[Worse, ...]]
+    confirms: dict[str, dict[str, str]]  # red flag -> its one direct question
 
     def prompts(self) -> dict[str, dict[str, str]]:
         """The screens' words as prompt keys: screen.<id>, confirm.<id>."""
         out = {f"screen.{s.id}": s.ask for s in self.screens.values()}
         out.update({f"confirm.{s.id}": s.confirm for s in self.screens.values() if s.confirm})
+        out.update({f"confirm.flag.{code}": words for code, words in self.confirms.items()})
         return out
+
+    def confirm_key(self, code: str) -> str:
+        """The prompt key of the question that confirms this red flag."""
+        if code in self.confirms:
+            return f"confirm.flag.{code}"
+        screen = self.screen_for(code)
+        return f"confirm.{screen.id}" if screen.confirm else f"screen.{screen.id}"
 
     def watching(self, complaint: str, said: set[str]) -> list[Worse]:
         """The signs the closing names for this complaint, minus those already reported."""
@@ -148,7 +157,11 @@ def load(path: Path = PROTOCOL_FILE) -> Protocol:
         complaint: tuple(Worse(frozenset(w["codes"]), str(w["say"])) for w in rows)
         for complaint, rows in (raw.get("worse") or {}).items()
     }
-    return Protocol(screens, tuple(order), default, worse)
+    confirms = {str(code): _words(words) for code, words in (raw.get("confirm") or {}).items()}
+    unknown_codes = set(confirms) - RED_FLAGS
+    if unknown_codes:
+        raise ProtocolError(f"{path.name}: confirm names unknown red flags {unknown_codes}")
+    return Protocol(screens, tuple(order), default, worse, confirms)
 
 
 # the complaint a verdict is about, for the closing's "if ... go to the ER" (first symptom wins)
