@@ -128,7 +128,7 @@ def test_a_doubtful_red_flag_is_confirmed_once_and_an_unsure_answer_counts_as_ye
     call.start()
     reply = call.say("Hershey has been a bit off tonight, he got into the pantry earlier")
     assert not heard_er(reply.says)
-    assert "eat" in reply.says[-1].lower() or "poison" in reply.says[-1].lower()
+    assert "swallowed or licked" in reply.says[-1].lower()  # one direct question
     assert heard_er(call.say("I'm not sure, maybe").says)
 
 
