@@ -8,9 +8,11 @@ longer than LONG_STORY words marks every hit DOUBT: in a long story a word is ea
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .hits import Hit
 from .tokenizer import load_jsonl
@@ -22,7 +24,7 @@ NEAR = 12  # words either side of a hit that `near` cues look at (speech has no 
 BOUNDARY = frozenset({".", "?", "!", ";"})
 CLAUSE_START = frozenset({".", "?", "!", ";", ",", "and", "but", "so", "well", "hi", "hey", "ok",
                           "okay", "um", "uh", "yeah", "oh", "because", "cause"})  # fmt: skip
-Seqs = tuple[tuple[str, ...], ...]
+Seqs = tuple[str, ...]  # word sequences, each joined with a space either side: " size of "
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class Cue:
     needs_more: bool  # the text goes on after the hit ("my cat lily" alone is the flower)
     sentence_start: bool
     words: frozenset[str]  # the hit's own words must be one of these (empty: any)
+    near_first: frozenset[str] = frozenset()  # the first words of `near`: a cheap pre-check
 
     def looks_at(self, h: Hit) -> bool:
         if self.rules:
@@ -53,45 +56,77 @@ class Cue:
             return h.label == "SYM" and (h.code or "") in self.codes
         return h.label in self.labels
 
-    def fires(self, h: Hit, words: list[str], lo: int, hi: int) -> bool:
+    def fires(self, h: Hit, at: _Around) -> bool:
+        if self.near and at.near_words.isdisjoint(self.near_first):
+            return False  # no phrase of it starts near the hit: the cheapest no, first
         if self.words and h.text not in self.words:
             return False
+        words = at.words
         if self.sentence_start and not (h.start == 0 or words[h.start - 1] in CLAUSE_START):
             return False
-        if self.before and not _ends_with(words[lo : h.start], self.before):
+        if self.before and not at.before.endswith(self.before):
             return False
-        if self.unless_before and _ends_with(words[lo : h.start], self.unless_before):
+        if self.unless_before and at.before.endswith(self.unless_before):
             return False
-        if self.after and not _starts_with(words[h.end : hi], self.after):
+        if self.after and not at.after.startswith(self.after):
             return False
-        if self.inside and not _contains(words[h.start : h.end], self.inside):
+        if self.inside and not _found(self.inside, at.inside):
             return False
-        if self.anywhere and not _contains(words, self.anywhere):
+        if self.anywhere and not _found(self.anywhere, at.whole):
             return False
-        if self.unless_anywhere and _contains(words, self.unless_anywhere):
+        if self.unless_anywhere and _found(self.unless_anywhere, at.whole):
             return False
         if self.needs_more and sum(w.isalpha() for w in words[h.end :]) < 2:
             return False
-        if not self.near:
-            return True
-        return _contains(words[max(lo, h.start - NEAR) : min(hi, h.end + NEAR)], self.near)
+        return not self.near or _found(self.near, at.near)
 
 
-def _ends_with(words: list[str], seqs: Seqs) -> bool:
-    return any(len(s) <= len(words) and tuple(words[len(words) - len(s) :]) == s for s in seqs)
+class _Around:
+    """The words around one hit, each part joined once, when a cue first asks for it."""
+
+    def __init__(self, words: list[str], whole: str, h: Hit, stops: list[int]) -> None:
+        self.words, self.whole, self.h = words, whole, h
+        self.lo, self.hi = _sentence(words, h, stops)
+
+    @cached_property
+    def before(self) -> str:
+        return _pad(self.words[self.lo : self.h.start])
+
+    @cached_property
+    def after(self) -> str:
+        return _pad(self.words[self.h.end : self.hi])
+
+    @cached_property
+    def inside(self) -> str:
+        return _pad(self.words[self.h.start : self.h.end])
+
+    @cached_property
+    def near_words(self) -> frozenset[str]:
+        h = self.h
+        return frozenset(self.words[max(self.lo, h.start - NEAR) : min(self.hi, h.end + NEAR)])
+
+    @cached_property
+    def near(self) -> str:
+        h = self.h
+        return _pad(self.words[max(self.lo, h.start - NEAR) : min(self.hi, h.end + NEAR)])
 
 
-def _starts_with(words: list[str], seqs: Seqs) -> bool:
-    return any(tuple(words[: len(s)]) == s for s in seqs)
+@lru_cache(maxsize=256)
+def _pattern(phrases: Seqs) -> re.Pattern[str]:
+    """One regex for a cue's phrases: a C loop instead of a Python one per phrase."""
+    return re.compile("|".join(re.escape(p) for p in phrases))
 
 
-def _contains(words: list[str], seqs: Seqs) -> bool:
-    joined = " " + " ".join(words) + " "
-    return any(" " + " ".join(s) + " " in joined for s in seqs)
+def _found(phrases: Seqs, text: str) -> bool:
+    return _pattern(phrases).search(text) is not None
+
+
+def _pad(words: list[str]) -> str:
+    return " " + " ".join(words) + " "
 
 
 def _seqs(rows: list[list[str]] | None) -> Seqs:
-    return tuple(tuple(r) for r in rows or ())
+    return tuple(_pad(list(r)) for r in rows or ())
 
 
 @lru_cache(maxsize=1)
@@ -115,6 +150,7 @@ def cues() -> tuple[Cue, ...]:
             needs_more=bool(row.get("needs_more")),
             sentence_start=bool(row.get("sentence_start")),
             words=frozenset(row.get("words", ())),
+            near_first=frozenset(str(r[0]) for r in row.get("near", ()) if r),
         )
         for row in load_jsonl("evidence.jsonl")
     ]
@@ -122,18 +158,75 @@ def cues() -> tuple[Cue, ...]:
 
 
 LOOKED_AT = frozenset({"SYM", "TOXIN", "OBJECT", "EXPO"})
+AGENT_LABELS = frozenset({"TOXIN", "OBJECT", "EXPO"})
+
+
+@lru_cache(maxsize=1)
+def _index() -> tuple[
+    dict[str, tuple[Cue, ...]], dict[str, tuple[Cue, ...]], dict[str, tuple[Cue, ...]]
+]:
+    """The cues by the rule id, symptom code and label they look at (in table order)."""
+    by_rule: dict[str, list[Cue]] = {}
+    by_code: dict[str, list[Cue]] = {}
+    by_label: dict[str, list[Cue]] = {}
+    for cue in cues():
+        if cue.rules:
+            for r in cue.rules:
+                by_rule.setdefault(r, []).append(cue)
+        elif cue.codes:
+            for c in cue.codes:
+                by_code.setdefault(c, []).append(cue)
+        else:
+            for label in cue.labels:
+                by_label.setdefault(label, []).append(cue)
+    return (
+        {k: tuple(v) for k, v in by_rule.items()},
+        {k: tuple(v) for k, v in by_code.items()},
+        {k: tuple(v) for k, v in by_label.items()},
+    )
+
+
+@lru_cache(maxsize=4096)
+def _candidates_of(rule_id: str, label: str, code: str) -> tuple[Cue, ...]:
+    """The cues that look at a hit of this rule, label and code, in table order."""
+    by_rule, by_code, by_label = _index()
+    order = {id(c): i for i, c in enumerate(cues())}
+    found = [*by_rule.get(rule_id, ()), *by_label.get(label, ())]
+    if label == "SYM":
+        found += by_code.get(code, ())
+    return tuple(sorted(found, key=lambda c: order[id(c)]))
+
+
+@lru_cache(maxsize=4096)
+def _plan(rule_id: str, label: str, code: str) -> tuple[tuple[Cue, ...], frozenset[str] | None]:
+    """The cues for a hit of this rule, label and code, and (when every one of them needs a
+    phrase near the hit) the first words of those phrases: none near, none can fire."""
+    cands = _candidates_of(rule_id, label, code)
+    if all(c.near for c in cands):
+        return cands, frozenset().union(*(c.near_first for c in cands))
+    return cands, None
 
 
 def weigh(words: list[str], hits: list[Hit]) -> None:
     """Mark each hit DROP (not the sign) or DOUBT (maybe not) by the words around it."""
     long_story = sum(w.isalpha() for w in words) > LONG_STORY
-    table = cues()
+    whole = ""
+    stops: list[int] | None = None
     for h in hits:
-        if h.label not in LOOKED_AT:
-            continue
-        lo, hi = _sentence(words, h)
-        for cue in table:
-            if cue.looks_at(h) and cue.fires(h, words, lo, hi):
+        label = h.label
+        if label not in AGENT_LABELS and (label != "SYM" or (h.code or "") not in FLAG_OF):
+            continue  # only words that can raise a red flag are weighed
+        if stops is None:
+            whole, stops = _pad(words), _stops(words)
+        at = _Around(words, whole, h, stops)
+        cands, firsts = _plan(h.rule.id, label, h.code or "")
+        if firsts is not None and at.near_words.isdisjoint(firsts):
+            if long_story:
+                h.mark("DOUBT")
+                h.why = "a long story"
+            continue  # no cue's phrase starts anywhere near: none can fire
+        for cue in cands:
+            if cue.fires(h, at):
                 if cue.kind == "old":
                     h.mark("OLD")
                     h.mark("RESOLVED")
@@ -147,14 +240,18 @@ def weigh(words: list[str], hits: list[Hit]) -> None:
                 h.why = "a long story"
 
 
-def _sentence(words: list[str], h: Hit) -> tuple[int, int]:
-    lo = h.start
-    while lo > 0 and words[lo - 1] not in BOUNDARY:
-        lo -= 1
-    hi = h.end
-    while hi < len(words) and words[hi] not in BOUNDARY:
-        hi += 1
-    return lo, min(hi + 1, len(words))  # the sentence's own "?" belongs to it
+def _stops(words: list[str]) -> list[int]:
+    """Where the sentences end (the index of each full stop, "?", "!" or ";")."""
+    return [i for i, w in enumerate(words) if w in BOUNDARY]
+
+
+def _sentence(words: list[str], h: Hit, stops: list[int]) -> tuple[int, int]:
+    """The hit's sentence: [after the stop before it, up to and with the stop after it]."""
+    k = bisect_left(stops, h.start)
+    lo = stops[k - 1] + 1 if k > 0 else 0
+    j = bisect_left(stops, h.end)
+    hi = stops[j] + 1 if j < len(stops) else len(words)  # the sentence's own "?" belongs to it
+    return lo, hi
 
 
 NOT_SAID = frozenset({"NEG", "DROP"})
@@ -164,17 +261,18 @@ def strength_of(
     red_flags: list[str], quotes: dict[str, list[str]], turns: Sequence[Turn]
 ) -> list[Evidence]:
     """Each red flag's evidence: clear unless every hit behind its words is DOUBT-marked."""
-    out = []
+    out: list[Evidence] = []
+    if not red_flags:
+        return out
+    said_hits = [
+        (h, h.text, h.quote)
+        for t in turns
+        for h in t.hits
+        if h.label in LOOKED_AT and not h.mods & NOT_SAID
+    ]
     for code in red_flags:
         said = [q for q in quotes.get(code, []) if q]
-        behind = [
-            h
-            for t in turns
-            for h in t.hits
-            if h.label in LOOKED_AT
-            and not h.mods & NOT_SAID
-            and any(h.text in q or q in h.quote for q in said)
-        ]
+        behind = [h for h, text, quote in said_hits if any(text in q or q in quote for q in said)]
         doubtful = bool(behind) and all("DOUBT" in h.mods for h in behind)
         why = next((h.why for h in behind if h.why), "") if doubtful else ""
         text = said[0] if said else ""
