@@ -40,6 +40,10 @@ CASES: list[tuple[str, str, dict[str, str]]] = [
     ("Lily has thrown up a couple of times tonight but she's playing", "urgent", {}),
     ("my chocolate lab threw up twice tonight", "urgent", {}),
     ("my dog Pepper has been limping since yesterday", "urgent", {}),
+    # what someone else reports about this pet is the pet's, to be confirmed; their own, not
+    ("my husband says the eye looks like it's poking out more than the other", "emergency",
+     {"eye_trauma": "doubtful"}),  # fmt: skip
+    ("my husband cut his hand and is bleeding a lot, the dog is fine", "routine", {}),
     # a breath is not breathing
     ("her breath is terrible and her teeth look brown", "routine", {}),
     ("his breath smells really bad lately", "routine", {}),
