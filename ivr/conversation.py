@@ -401,8 +401,6 @@ class _Step:
         kind = answer_kind(text, language=conv.language)
         if kind == "story" and harmless(text, language=conv.language):
             kind = "no"
-        if kind == "story" and code == "toxin" and self._only_objects(text):
-            kind = "no"  # not a poison: the object and its signs are the engine's to weigh
         screen = self.protocol.screen_for(code) if code else None
         alone = self.alone(text)
         if code in alone.red_flags:
