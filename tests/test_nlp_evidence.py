@@ -61,6 +61,9 @@ CASES: list[tuple[str, str, dict[str, str]]] = [
     ("my dog collapsed into my lap for a treat", "emergency", {"neuro": "doubtful"}),
     # plain, current, this pet: clear
     ("my dog just ate a whole bar of dark chocolate", "emergency", {"toxin": "clear"}),
+    # a person's poison is this pet's exposure: "my husband's chocolate", "my mom's pills"
+    ("koda just ate a whole bar of my husband's dark chocolate", "emergency", {"toxin": "clear"}),
+    ("she got into my mom's ibuprofen an hour ago", "emergency", {"toxin": "clear"}),
     ("he's on his side paddling his legs and won't respond", "emergency", {"neuro": "clear"}),
     ("my dog was hit by a car", "emergency", {"trauma": "clear"}),
 ]
