@@ -10,6 +10,7 @@ actions. Flask-free: the web app, the jobs and `policy explain` all use it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -53,7 +54,9 @@ MAX_HEARD = 16_000  # characters of one answer the engine reads (the whole of an
 
 
 class TriageEngine(Protocol):
-    def analyze(self, turns: list[str], *, now: datetime, denied: frozenset[str] = ...) -> Any: ...
+    def analyze(
+        self, turns: list[str], *, now: datetime, denied: Mapping[str, int] | None = ...
+    ) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -159,8 +162,8 @@ class _Step:
         if not texts:
             return
         local = self.policy.local(self.now)
-        denied = frozenset(conv.ruled_out)  # their doubtful words no longer count
-        verdict = self.engine.analyze(texts, now=local, denied=denied)
+        # the words said up to each "no" that raised a red flag no longer count; later ones do
+        verdict = self.engine.analyze(texts, now=local, denied=dict(conv.ruled_out))
         raw = verdict.to_dict()
         conv.unknowns = list(verdict.unknowns())
         conv.summary = verdict.summary()
@@ -192,7 +195,7 @@ class _Step:
             if code in conv.affirmed:
                 clear.append(code)
             elif code in conv.ruled_out and strength.get(code) == "doubtful":
-                pass  # denied when asked (the engine already set its doubtful words aside)
+                pass  # denied when asked, and raised again only by doubtful words: one question
             elif strength.get(code) == "doubtful":
                 doubtful.append(code)
             else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,7 +58,7 @@ class BoundedEngine:
         self.engine = engine
 
     def analyze(
-        self, turns: list[str], *, now: datetime, denied: frozenset[str] = frozenset()
+        self, turns: list[str], *, now: datetime, denied: Mapping[str, int] | None = None
     ) -> Any:
         texts = [t[:MAX_ANALYSED] for t in turns]
         kept: list[str] = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 
@@ -60,18 +60,21 @@ class Engine:
         return self.verdict([self._doc(text or "")], now=now)
 
     def analyze(
-        self, turns: Sequence[str], *, now: datetime, denied: frozenset[str] = frozenset()
+        self, turns: Sequence[str], *, now: datetime, denied: Mapping[str, int] | None = None
     ) -> Verdict:
         """Analyse the whole conversation so far; a red flag in any turn counts.
 
         `denied`: red flags the caller said did not happen when asked ("did Oreo eat any
-        chocolate?" "no"): the doubtful words that raised them no longer count."""
+        chocolate?" "no"), each with the number of turns said by then: the words of those turns
+        that raised it no longer count (later words do)."""
         memo = self.memo
         # memoised turns are shared: this verdict marks and widens hits of its own (fresh)
         fresh = [memo(t or "").fresh() for t in turns]
         if denied:
-            for turn in fresh:
-                deny(turn.hits, denied)
+            for i, turn in enumerate(fresh):
+                codes = frozenset(code for code, upto in denied.items() if i < upto)
+                if codes:
+                    deny(turn.hits, codes)
         return self._verdict(fresh, now)
 
     def _parse(self, text: str) -> Turn:

@@ -304,7 +304,9 @@ FLAG_OF = {"collapse": "neuro", "seizure": "neuro", "unable_to_stand": "neuro",
 
 
 def deny(hits: list[Hit], denied: frozenset[str]) -> None:
-    """The doubtful words behind a red flag the caller denied when asked no longer count."""
+    """The words behind a red flag the caller denied when asked no longer count: its doubtful
+    signs, and any poison or object named (a sign itself, "vomiting", still counts for what it
+    is: denying a bloat is not denying the vomiting)."""
     for h in hits:
-        if "DOUBT" in h.mods and FLAG_OF.get(h.code or h.label) in denied:
+        if FLAG_OF.get(h.code or h.label) in denied and ("DOUBT" in h.mods or h.label != "SYM"):
             h.mark("DROP")

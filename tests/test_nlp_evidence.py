@@ -41,8 +41,11 @@ CASES: list[tuple[str, str, dict[str, str]]] = [
     ("my chocolate lab threw up twice tonight", "urgent", {}),
     ("my dog Pepper has been limping since yesterday", "urgent", {}),
     # what someone else reports about this pet is the pet's, to be confirmed; their own, not
-    ("my husband says the eye looks like it's poking out more than the other", "emergency",
-     {"eye_trauma": "doubtful"}),  # fmt: skip
+    (
+        "my husband says the eye looks like it's poking out more than the other",
+        "emergency",
+        {"eye_trauma": "doubtful"},
+    ),  # fmt: skip
     ("my husband cut his hand and is bleeding a lot, the dog is fine", "routine", {}),
     # a breath is not breathing
     ("her breath is terrible and her teeth look brown", "routine", {}),
@@ -90,7 +93,7 @@ def test_a_denied_red_flag_falls_back_as_if_never_said() -> None:
     engine = load_engine()
     said = ["hershey got into the pantry tonight", "no, he didn't eat anything"]
     assert engine.analyze(said, now=NOW).disposition == "emergency"
-    denied = engine.analyze(said, now=NOW, denied=frozenset({"toxin"}))
+    denied = engine.analyze(said, now=NOW, denied={"toxin": 2})
     assert denied.disposition == "routine" and denied.red_flags == []
 
 
