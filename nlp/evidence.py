@@ -9,9 +9,10 @@ longer than LONG_STORY words marks every hit DOUBT: in a long story a word is ea
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
 from .hits import Hit
@@ -48,6 +49,7 @@ class Cue:
     sentence_start: bool
     words: frozenset[str]  # the hit's own words must be one of these (empty: any)
     near_first: frozenset[str] = frozenset()  # the first two words of each `near`: a pre-check
+    rank: int = 0  # its place in the table (drop rows first): the first cue that fires wins
 
     def looks_at(self, h: Hit) -> bool:
         if self.rules:
@@ -131,9 +133,17 @@ def _seqs(rows: list[list[str]] | None) -> Seqs:
     return tuple(_pad(list(r)) for r in rows or ())
 
 
-@lru_cache(maxsize=1)
+_LOCK = threading.Lock()  # webhooks run in threads: the table is built once, by one of them
+
+
 def cues() -> tuple[Cue, ...]:
-    """The rows of patterns/evidence.jsonl, drop rows first."""
+    """The rows of patterns/evidence.jsonl, drop rows first (built once per process)."""
+    with _LOCK:
+        return _cues()
+
+
+@lru_cache(maxsize=1)
+def _cues() -> tuple[Cue, ...]:
     out = [
         Cue(
             id=row["id"],
@@ -156,7 +166,8 @@ def cues() -> tuple[Cue, ...]:
         )
         for row in load_jsonl("evidence.jsonl")
     ]
-    return tuple(sorted(out, key=lambda c: c.kind != "drop"))
+    ordered = sorted(out, key=lambda c: c.kind != "drop")
+    return tuple(replace(c, rank=i) for i, c in enumerate(ordered))
 
 
 LOOKED_AT = frozenset({"SYM", "TOXIN", "OBJECT", "EXPO"})
@@ -192,11 +203,10 @@ def _index() -> tuple[
 def _candidates_of(rule_id: str, label: str, code: str) -> tuple[Cue, ...]:
     """The cues that look at a hit of this rule, label and code, in table order."""
     by_rule, by_code, by_label = _index()
-    order = {id(c): i for i, c in enumerate(cues())}
     found = [*by_rule.get(rule_id, ()), *by_label.get(label, ())]
     if label == "SYM":
         found += by_code.get(code, ())
-    return tuple(sorted(found, key=lambda c: order[id(c)]))
+    return tuple(sorted(found, key=lambda c: c.rank))
 
 
 @lru_cache(maxsize=4096)

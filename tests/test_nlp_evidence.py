@@ -104,3 +104,36 @@ def test_a_denied_red_flag_falls_back_as_if_never_said() -> None:
 def test_the_typo_fixer_leaves_real_words_alone(typed: str, kept: str) -> None:
     words = load_engine()._parse(f"her nails are {typed} on the floor").words
     assert kept in words
+
+
+def test_the_cue_table_is_built_safely_by_concurrent_first_webhooks() -> None:
+    """Webhooks run in threads: the first ones in a fresh process build the cue table at once
+    (this raised KeyError in one call of five under `nightdesk eval calls` before the lock)."""
+    import threading
+
+    from nlp import evidence
+
+    engine = load_engine()
+    texts = [f"my dog {i} collapsed on the couch and ate chocolate" for i in range(40)]
+    want = [engine.triage(t, now=NOW).red_flag_evidence for t in texts]
+    for cached in (evidence._cues, evidence._index, evidence._candidates_of, evidence._plan):
+        cached.cache_clear()
+    errors: list[BaseException] = []
+    got: dict[int, object] = {}
+    start = threading.Barrier(8)
+
+    def work(k: int) -> None:
+        start.wait()
+        try:
+            for i in range(k, len(texts), 8):
+                got[i] = engine.triage(texts[i], now=NOW).red_flag_evidence
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert [got[i] for i in range(len(texts))] == want
