@@ -170,3 +170,28 @@ def test_metrics_count_per_kind_and_overall() -> None:
     shown = transcript(results[1])
     assert "gold emergency, got urgent; ER guidance not heard" in shown
     assert "owner: opening b" in shown
+
+
+SETS = Path(__file__).resolve().parent.parent / "eval" / "scenarios"
+KINDS = ("hidden emergency", "plain emergency", "scary narrative, not an emergency", "urgent",
+         "routine")  # fmt: skip
+
+
+def test_a_fixed_sample_of_the_blind_scenario_sets_plays_end_to_end(tmp_path: Path) -> None:
+    """The first scenario of each kind from four of the labellers' sets, through the served line:
+    every emergency hears ER guidance, nobody else does, every call becomes a ticket."""
+    sample = []
+    for name in ("A", "E", "K", "Q"):
+        rows = [
+            json.loads(line) for line in (SETS / f"blind_{name}.jsonl").read_text().splitlines()
+        ]
+        sample += [next(r for r in rows if r["kind"] == kind) for kind in KINDS]
+    path = tmp_path / "sample.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in sample) + "\n")
+    result = CliRunner().invoke(cli, ["eval", "calls", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    overall = json.loads(result.stdout)["overall"]
+    assert overall["n"] == 20 and overall["lost"] == 0 and overall["harness_errors"] == 0
+    assert overall["er_recall"] == {"rate": 1.0, "hits": 8, "of": 8}
+    assert overall["false_er"]["hits"] == 0
+    assert overall["turns_max"] <= 14
