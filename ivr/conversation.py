@@ -167,7 +167,7 @@ class _Step:
         raw = verdict.to_dict()
         conv.unknowns = list(verdict.unknowns())
         conv.summary = verdict.summary()
-        self._weigh(raw, texts, local)
+        self._weigh(raw)
         conv.verdict = raw
         concern = set(getattr(verdict, "caller_concern", None) or [])
         if concern:
@@ -183,10 +183,11 @@ class _Step:
                     for c in sorted(concern)
                 ),
             )
-        self._worse(texts, local)
+        self._worse(texts)
 
-    def _weigh(self, raw: dict[str, Any], texts: list[str], local: datetime) -> None:
-        """Red flags the caller ruled out drop (unless said again later); confirmed ones stay."""
+    def _weigh(self, raw: dict[str, Any]) -> None:
+        """The engine's red flags against the answers: confirmed ones count, doubtful ones wait
+        for their question, one the caller denied stays denied unless clear words raise it."""
         conv = self.conv
         strength = {e["code"]: e["strength"] for e in raw.get("red_flag_evidence") or []}
         clear: list[str] = []
@@ -215,7 +216,7 @@ class _Step:
                 f"emergency: {why} [screen.{code}]" for code, why in conv.affirmed.items()
             ]
 
-    def _worse(self, texts: list[str], local: datetime) -> None:
+    def _worse(self, texts: list[str]) -> None:
         """A sign the closing named ("if she vomits blood, go to the ER") reported afterwards."""
         conv = self.conv
         if not conv.watch or not texts:
