@@ -119,8 +119,6 @@ TABLE: dict[str, State] = {
 ASKING = {name: row.says for name, row in TABLE.items() if row.listens == "speech"}
 ASKING.pop("emergency")
 TRANSITIONS = {name: row.goes for name, row in TABLE.items()}
-# red flags that are a severe form of a sign (what a milder form is, the engine can tell)
-WEIGHED = frozenset({"severe_pain", "bleeding", "urinary_obstruction", "severe_gi", "breathing"})
 SURGERY_SIGNS = frozenset({"wound", "incision_problem", "swelling", "bleeding", "vomiting"})
 
 
@@ -417,9 +415,11 @@ class _Step:
             kind = "story"  # "no ... oh yeah he sits in there pushing"
         if kind == "story" and says_no(text, language=conv.language) and len(text.split()) <= 6:
             kind = "no"  # "a bit sore, no": a short no, with a detail
-        # only where severity decides (sore vs crying in pain, a drop vs heavy bleeding): a fight
-        # with wounds is trauma however the owner puts it
-        weighed = code in WEIGHED and any(FLAG_OF.get(s.code) == code for s in alone.symptoms)
+        # only where severity decides (protocol.yaml milder_is_no): a fight with wounds is
+        # trauma however the owner puts it
+        weighed = code in self.protocol.milder_is_no and any(
+            FLAG_OF.get(s.code) == code for s in alone.symptoms
+        )
         if kind == "story" and weighed:
             # the engine reads the answer ("pee comes out, not really straining", "a bit sore
             # on the lip") and finds no red flag in it: a described sign, not a confused answer

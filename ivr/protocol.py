@@ -71,6 +71,7 @@ class Protocol:
     default: tuple[str, ...]
     worse: dict[str, tuple[Worse, ...]]
     confirms: dict[str, dict[str, str]]  # red flag -> its one direct question
+    milder_is_no: frozenset[str] = frozenset()  # severe forms of a sign (a milder one is a no)
 
     def prompts(self) -> dict[str, dict[str, str]]:
         """The screens' words as prompt keys: screen.<id>, confirm.<id>."""
@@ -161,7 +162,12 @@ def load(path: Path = PROTOCOL_FILE) -> Protocol:
     unknown_codes = set(confirms) - RED_FLAGS
     if unknown_codes:
         raise ProtocolError(f"{path.name}: confirm names unknown red flags {unknown_codes}")
-    return Protocol(screens, tuple(order), default, worse, confirms)
+    milder = frozenset(str(c) for c in raw.get("milder_is_no") or ())
+    if milder - RED_FLAGS:
+        raise ProtocolError(
+            f"{path.name}: milder_is_no names unknown red flags {milder - RED_FLAGS}"
+        )
+    return Protocol(screens, tuple(order), default, worse, confirms, milder)
 
 
 # the complaint a verdict is about, for the closing's "if ... go to the ER" (first symptom wins)
