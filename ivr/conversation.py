@@ -444,10 +444,9 @@ class _Step:
         flags = conv.verdict.get("flags") or []
         decision = policy.page_decision(conv.disposition, flags, conv.caller, self.now, 0)
         params = _params(conv, policy)
-        if decision.page:
+        if decision.page:  # the ticket is filed now, and its filing job pages
             self.say.append(Prompt("ack_person_vet", params))
-            if "page_on_call" not in self.actions:
-                self.actions.append("page_on_call")
+            self.actions += [a for a in ("file_ticket", "page_on_call") if a not in self.actions]
         else:
             due = policy.callback_due(conv.disposition, self.now)
             when = prompts.when_phrase(

@@ -123,6 +123,8 @@ def _advance(
         return earlier
     if "send_er_sms" in reply.actions:
         _file(svc, new, "emergency")
+    elif "page_on_call" in reply.actions:
+        _file(svc, new, "person")  # "I'm paging the on-call vet now": the filing job pages
     if new.done:
         _file(svc, new, "end")
         _store(svc).remember_watch(new)

@@ -228,3 +228,21 @@ def test_policy_explain_plays_the_real_conversation() -> None:
     er = explain(policies, "my dog just ate a whole bar of dark chocolate", NIGHT)
     assert any(ER_NAME in s and "now" in s for s in er.caller_hears)
     assert not any("trouble breathing" in s for s in er.caller_hears)  # ER at once, no screens
+
+
+def test_a_person_asked_for_when_the_clinic_pages_is_paged_during_the_call(
+    clock: list[datetime], signed_post: Callable[..., Any], services: Services, run_worker: Any
+) -> None:
+    """'I'm paging the on-call vet now' must be true now, not when the call ends."""
+    from tickets.models import Page
+
+    call = new_call(signed_post)
+    call.start()
+    call.say("my dog Rex had surgery on monday and his incision looks red and puffy")
+    reply = call.say("can I please talk to a person")
+    assert any("paging the on-call vet" in s for s in reply.says)
+    assert reply.gather is not None  # the call goes on: the questions continue
+    run_worker()
+    with services.session() as s:
+        pages = s.scalars(select(Page)).all()
+    assert len(pages) == 1
