@@ -144,6 +144,12 @@ def cues() -> tuple[Cue, ...]:
 
 @lru_cache(maxsize=1)
 def _cues() -> tuple[Cue, ...]:
+    table = load_jsonl("evidence.jsonl")
+    lists = {r["id"]: r.get("words", r.get("phrases")) for r in table if r["kind"] == "list"}
+
+    def row_of(r: dict) -> dict:  # "list.name_like" in a row stands for that shared list
+        return {k: lists[v] if isinstance(v, str) and v in lists else v for k, v in r.items()}
+
     out = [
         Cue(
             id=row["id"],
@@ -164,7 +170,8 @@ def _cues() -> tuple[Cue, ...]:
             words=frozenset(row.get("words", ())),
             near_first=frozenset(" ".join(map(str, r[:2])) for r in row.get("near", ()) if r),
         )
-        for row in load_jsonl("evidence.jsonl")
+        for row in map(row_of, table)
+        if row["kind"] != "list"
     ]
     ordered = sorted(out, key=lambda c: c.kind != "drop")
     return tuple(replace(c, rank=i) for i, c in enumerate(ordered))
