@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
 from rq import SimpleWorker
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from twilio.request_validator import RequestValidator
 
 from config.policy import Policy, load_policy
@@ -28,7 +28,7 @@ from nightdesk.services import (
 )
 from tests import twilio_api as twilio_api_mod
 from tickets import db as ticket_db
-from tickets.models import Base
+from tickets.models import Base, Ticket
 from workers import context
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -212,3 +212,12 @@ def signed_post(client: FlaskClient) -> Callable[..., Any]:
         return client.post(path, data=data, headers=all_headers)
 
     return post
+
+
+def tickets(services: Services) -> list[Ticket]:
+    """Every ticket filed so far, in order, detached from the session (safe to read after)."""
+    with services.session() as s:
+        rows = list(s.scalars(select(Ticket).order_by(Ticket.id)))
+        for t in rows:
+            s.expunge(t)
+    return rows

@@ -15,9 +15,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from nightdesk.services import Services
+from tests.conftest import tickets
 from tests.sms_helpers import ER_NAME, Phone
 from tests.voice_helpers import Call
-from tickets.models import Ticket
 
 NIGHT = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)  # Monday 22:00 in Chicago: closed
 _sids = itertools.count(1)
@@ -40,14 +40,6 @@ def clock(app: Flask) -> list[datetime]:
 
 def new_call(signed_post: Callable[..., Any], caller: str = "+15555550123") -> Call:
     return Call(signed_post, f"CA{next(_sids):032x}", caller=caller)
-
-
-def tickets(services: Services) -> list[Ticket]:
-    with services.session() as s:
-        rows = list(s.scalars(select(Ticket).order_by(Ticket.id)))
-        for t in rows:
-            s.expunge(t)
-    return rows
 
 
 def heard_er(says: list[str]) -> bool:

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from ivr.flow_model import ConversationStore
 from ivr.sms_segments import segments
 from nightdesk.services import Services
+from tests.conftest import tickets
 from tests.sms_helpers import ER_ADDRESS, ER_NAME, ER_PHONE, OWNER, Phone
 from tests.twilio_api import TwilioAPI
-from tickets.models import Contact, OutboundMessage, Ticket
+from tickets.models import Contact, OutboundMessage
 
 # Saturday 21 Nov 2026, 23:30 in Chicago: the clinic is closed until Monday.
 NIGHT = datetime(2026, 11, 22, 5, 30, tzinfo=UTC)
@@ -31,14 +32,6 @@ def clock(app: Flask) -> list[datetime]:
 @pytest.fixture
 def phone(signed_post: Callable[..., Any], clock: list[datetime]) -> Phone:
     return Phone(signed_post)
-
-
-def tickets(services: Services) -> list[Ticket]:
-    with services.session() as s:
-        rows = list(s.scalars(select(Ticket).order_by(Ticket.id)))
-        for t in rows:
-            s.expunge(t)
-        return rows
 
 
 def owner_texts(twilio_api: TwilioAPI) -> list[str]:
