@@ -214,6 +214,10 @@ def test_csrs_work_the_queue_in_chromium(
             new_id = new.id
             assert new.disposition == "emergency"
         drew.wait_for_selector(f'tr[data-id="{new_id}"].new', timeout=10_000)
+        # it stays marked across later polls (500 ms here), not only until the next one
+        drew.wait_for_timeout(1_500)
+        assert "new" in (drew.get_attribute(f'tr[data-id="{new_id}"]', "class") or "")
+        assert "new" not in (drew.get_attribute(f'tr[data-id="{order[2]}"]', "class") or "")
         assert drew.evaluate("window.__marker") == "no reload"
         rows = _row_ids(drew)
         assert rows.index(new_id) < rows.index(order[2])  # an emergency: above every urgent one

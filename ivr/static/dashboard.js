@@ -2,6 +2,8 @@
 (function () {
   "use strict";
   var POLL_MS = 5000;
+  var NEW_MS = 60000; // how long a ticket that arrived while the queue was open stays highlighted
+  var seen = {}; // ticket id -> when it first appeared (0: already there when the page loaded)
 
   function countdown(el, now) {
     var due = Date.parse(el.getAttribute("data-due"));
@@ -33,12 +35,16 @@
         return r.text();
       })
       .then(function (html) {
-        var before = ids(tbody);
+        var now = Date.now();
+        ids(tbody).forEach(function (id) { if (!(id in seen)) seen[id] = 0; });
         var focused = document.activeElement && document.activeElement.closest("tr[data-id]");
         var focusId = focused && focused.getAttribute("data-id");
         tbody.innerHTML = html;
+        // a ticket that arrived since the page loaded stays marked for NEW_MS, across polls
         tbody.querySelectorAll("tr[data-id]").forEach(function (r) {
-          if (before.indexOf(r.getAttribute("data-id")) < 0) r.classList.add("new");
+          var id = r.getAttribute("data-id");
+          if (!(id in seen)) seen[id] = now;
+          if (seen[id] && now - seen[id] < NEW_MS) r.classList.add("new");
         });
         if (focusId) {
           var again = tbody.querySelector('tr[data-id="' + focusId + '"] a.open');
