@@ -168,7 +168,9 @@ def _person(doc: Doc, path: Path_, raw: Any, pid: str, *, keys: bool = True) -> 
 def read_on_call(doc: Doc, tz: ZoneInfo, *, manager: str | None = None) -> OnCallPlan:
     """The on-call plan; `manager` (clinic.manager_phone) backs up whoever nobody else can."""
     base: Path_ = ("on_call",)
-    doc.known_keys(base, {"phone", "name", "people", "rotation", "shifts", "backup"})
+    doc.known_keys(
+        base, {"phone", "name", "people", "rotation", "shifts", "backup", "callback_pin"}
+    )
     people: dict[str, Person] = {}
     raw_people = doc.get((*base, "people"), {})
     if isinstance(raw_people, list):

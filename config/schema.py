@@ -218,6 +218,23 @@ def _int(doc: Doc, path: Path_, default: int) -> int:
     return value
 
 
+def _pin(doc: Doc) -> str | None:
+    """on_call.callback_pin: digits a vet keys in before the line connects them to an owner."""
+    path: Path_ = ("on_call", "callback_pin")
+    value = doc.get(path)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.isdigit() or not 4 <= len(value) <= 8:
+        doc.problem(
+            path,
+            f"{value!r} is not a PIN of 4 to 8 digits"
+            + (" (unquoted, YAML reads it as a number)" if isinstance(value, int) else ""),
+            'write 4 to 8 digits in quotes, e.g. callback_pin: "4821"',
+        )
+        return None
+    return value
+
+
 def parse_doc(doc: Doc) -> Policy:
     """Every problem of the file at once, or the Policy."""
     if doc.problems:
@@ -252,6 +269,7 @@ def parse_doc(doc: Doc) -> Policy:
         morning=read_morning(doc, ("callbacks", "morning")),
         max_pages_per_night=_int(doc, ("paging", "max_per_night"), 3),
         ack_minutes=_int(doc, ("paging", "ack_minutes"), 15),
+        callback_pin=_pin(doc),
         line=Line(
             greeting=_text(doc, ("line", "greeting"), required=False, example='"Hello …"'),
             language=_text(doc, ("line", "language"), required=False, example="en-US") or "en-US",

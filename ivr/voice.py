@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from config.policy import Policy
-from ivr import prompts
+from ivr import prompts, vet_callback
 from ivr.app import services
 from ivr.conversation import MAX_HEARD, new_conversation, step
 from ivr.flow_model import HANGUP, SILENCE, START, Conversation, ConversationStore, Event, Reply
@@ -220,11 +220,35 @@ def incoming() -> Response:
             resp = VoiceResponse()
             resp.dial(policy.front_desk or policy.phone)
             return str(resp)
+        if (person := vet_callback.staff(policy, caller)) is not None:  # the clinic's own vet
+            return _vet(policy, lambda line: vet_callback.start(line, sid, caller, person))
         conv = new_conversation(channel="voice", conv_id=sid, policy=policy, caller=caller, now=now)
         conv.watch = _store(svc).watch_of(policy.clinic_id, caller)  # told last time: "if …"
         return _advance(svc, "start", conv, policy, Event(START), UNCHECKED)
 
     return _safely(sid, policy, run, "start")
+
+
+def _vet(policy: Policy | None, run: Callable[[vet_callback.Line], str]) -> str:
+    """A step of the staff line (ivr/vet_callback.py); never a 500, never the owner script."""
+    svc = services()
+    try:
+        if policy is None:
+            raise LookupError("a staff call to no clinic's number")
+        return run(vet_callback.Line(policy, svc.redis, svc.session, clock()))
+    except Exception as exc:  # noqa: BLE001 - a webhook never answers a caller with a 500
+        log.error("staff line failed for call …%s: %r", request.form.get("CallSid", "")[-6:], exc)
+        return vet_callback.fallback(policy)
+
+
+@bp.post("/voice/vet/<int:n>")
+@twilio_webhook
+def vet_step(n: int) -> Response:
+    """A keypress, or the Dial's action, of a vet calling back an owner."""
+    form = request.form
+    policy = services().policies.for_number(form.get("To"))
+    sid = form.get("CallSid", "")
+    return twiml_response(_vet(policy, lambda line: vet_callback.advance(line, sid, n, form)))
 
 
 @bp.post("/voice/turn/<int:n>")

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from config.oncall import Person
@@ -70,9 +70,11 @@ def page_text(policy: Policy, ticket: Ticket, *, backup_for: str | None = None) 
     head = f"{policy.name} page: {ticket.disposition.upper()} #{ticket.id} ({pet})"
     if backup_for:
         head = f"BACKUP {head} — {backup_for} has not answered"
+    pin = " and key your PIN" if policy.callback_pin else ""
     return (
-        f"{head}. {what[:320]} Reply 1 to acknowledge. To call the owner, call "
-        f"{policy.phone} from this phone and enter {ticket.id}: they will see the clinic's number."
+        f"{head}. {what[:320]} Reply 1 to acknowledge. To call the owner back, call "
+        f"{policy.phone} from this phone{pin} and pick #{ticket.id}: the owner sees the "
+        "clinic's number, not yours."
     )
 
 
@@ -237,19 +239,54 @@ def acknowledge(
     )
 
 
+def _may_call(policy: Policy, from_number: str, ticket: Ticket, paged: bool) -> bool:
+    return (
+        ticket.clinic_id == policy.clinic_id
+        and policy.on_call_person(from_number) is not None
+        and (paged or (ticket.disposition == "emergency" and ticket.status != "resolved"))
+    )
+
+
+def callable_tickets(
+    session: Session, policy: Policy, from_number: str, now: datetime, *, limit: int = 8
+) -> list[Ticket]:
+    """The tickets a vet calling in may call back, for the keypad menu: those paged to this
+    number, then the clinic's other open emergencies, each most recent first (last 12 hours)."""
+    if policy.on_call_person(from_number) is None:
+        return []
+    since = now - ACK_WINDOW
+    mine = select(Page.ticket_id).where(
+        Page.clinic_id == policy.clinic_id, Page.phone == from_number, Page.sent_at >= since
+    )
+    paged = set(session.scalars(mine))
+    rows = session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.clinic_id == policy.clinic_id,
+            Ticket.status != "resolved",
+            or_(
+                Ticket.id.in_(paged),
+                and_(Ticket.disposition == "emergency", Ticket.created_at >= since),
+            ),
+        )
+        .order_by(Ticket.id.desc())
+        .limit(limit + len(paged))
+    ).all()
+    return sorted(rows, key=lambda t: (t.id not in paged, -t.id))[:limit]
+
+
 def bridge_target(
     session: Session, policy: Policy, from_number: str, ticket_id: int
 ) -> Bridge | None:
     """For the voice line: a vet calling the clinic number to reach an owner. Allowed when the
-    caller is one of the clinic's on-call people and was paged about that ticket."""
-    if policy.on_call_person(from_number) is None:
-        return None
+    caller is one of the clinic's on-call people and was paged about that ticket, or it is one
+    of the clinic's emergencies still open."""
     ticket = session.get(Ticket, ticket_id)
-    if ticket is None or ticket.clinic_id != policy.clinic_id:
+    if ticket is None:
         return None
     paged = session.scalar(
-        select(Page.id).where(Page.ticket_id == ticket_id, Page.phone == from_number)
+        select(Page.id).where(Page.ticket_id == ticket_id, Page.phone == from_number).limit(1)
     )
-    if paged is None:
+    if not _may_call(policy, from_number, ticket, paged is not None):
         return None
     return Bridge(dial=ticket.callback_number, caller_id=policy.phone, ticket_id=ticket_id)
