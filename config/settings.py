@@ -39,6 +39,49 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
 
 
 @dataclass(frozen=True)
+class ApiToken:
+    """A bearer token of the JSON API and the clinics it may see (None: every clinic)."""
+
+    token: str = field(repr=False)
+    clinics: frozenset[str] | None = None
+
+
+API_TOKEN_MIN_LENGTH = 16
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~+/=")
+
+
+def parse_api_tokens(raw: str, name: str = "NIGHTDESK_API_TOKENS") -> tuple[ApiToken, ...]:
+    """`TOKEN:clinic-a,clinic-b;TOKEN2:*` -> tokens with their clinics (`*`: every clinic).
+
+    Errors name the entry by its position, never by the token (a secret).
+    """
+    out: list[ApiToken] = []
+    seen: set[str] = set()
+    for i, entry in enumerate((e.strip() for e in raw.split(";")), start=1):
+        if not entry:
+            continue
+        token, sep, scope = (part.strip() for part in entry.partition(":"))
+        where = f"{name}: entry {i}"
+        if not sep or not scope:
+            raise SettingsError(
+                f"{where} names no clinics (write TOKEN:clinic-a,clinic-b or TOKEN:*)"
+            )
+        if len(token) < API_TOKEN_MIN_LENGTH or not set(token) <= _TOKEN_CHARS:
+            raise SettingsError(
+                f"{where}: a token is at least {API_TOKEN_MIN_LENGTH} characters of letters, "
+                "digits and -_.~+/= (e.g. from Python's secrets.token_urlsafe())"
+            )
+        if token in seen:
+            raise SettingsError(f"{where} repeats an earlier token")
+        seen.add(token)
+        clinics = {c.strip() for c in scope.split(",") if c.strip()}
+        if "*" in clinics and len(clinics) > 1:
+            raise SettingsError(f"{where}: `*` (every clinic) stands alone")
+        out.append(ApiToken(token, None if clinics == {"*"} else frozenset(clinics)))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the web app, the workers and the CLI need to know about their environment."""
 
@@ -48,7 +91,12 @@ class Settings:
     policy_path: Path = DEFAULT_POLICY_DIR  # a YAML file or a folder of them
     public_base_url: str | None = None  # the URL Twilio calls, for signature checks
     secret_key: str = "dev-only-not-secret"
-    api_token: str | None = None
+    api_token: str | None = None  # NIGHTDESK_API_TOKEN: one token that sees every clinic
+    api_tokens: tuple[ApiToken, ...] = ()  # NIGHTDESK_API_TOKENS: tokens scoped to clinics
+    # X-Forwarded-* hops to trust: 0 when clients reach gunicorn directly (the headers are the
+    # client's own words), 1 behind the documented load balancer. The login limit keys on the
+    # client address this yields.
+    proxy_hops: int = 0
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None  # None -> signatures not checked (dev only)
     twilio_api_base: str | None = None  # override of https://api.twilio.com (tests, proxies)
@@ -79,6 +127,12 @@ class Settings:
         return f"sqlite:///{(self.data_dir / 'nightdesk.sqlite3').resolve()}"
 
     @property
+    def all_api_tokens(self) -> tuple[ApiToken, ...]:
+        """Every API token: NIGHTDESK_API_TOKEN (every clinic) and the scoped ones."""
+        single = (ApiToken(self.api_token),) if self.api_token else ()
+        return single + self.api_tokens
+
+    @property
     def twilio_live(self) -> bool:
         """True when outgoing messages go to the real Twilio REST API."""
         return bool(self.twilio_account_sid and self.twilio_auth_token)
@@ -105,6 +159,12 @@ class Settings:
             raise SettingsError("REDIS_URL must be set when NIGHTDESK_ENV=production")
         twilio_timeout = _seconds(env, "TWILIO_TIMEOUT", 10.0)
         redis_timeout = _seconds(env, "REDIS_TIMEOUT", 0.5)
+        proxy_hops = _int(env, "NIGHTDESK_PROXY_HOPS", 0)
+        if not 0 <= proxy_hops <= 5:
+            raise SettingsError(
+                f"NIGHTDESK_PROXY_HOPS={proxy_hops} must be 0 (clients reach the app directly) "
+                "to 5; 1 behind one load balancer"
+            )
         policy = env.get("NIGHTDESK_CONFIG")
         policy_path = Path(policy) if policy else DEFAULT_POLICY_DIR
         if not policy_path.exists():
@@ -117,6 +177,8 @@ class Settings:
             public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             secret_key=secret,
             api_token=env.get("NIGHTDESK_API_TOKEN") or None,
+            api_tokens=parse_api_tokens(env.get("NIGHTDESK_API_TOKENS", "")),
+            proxy_hops=proxy_hops,
             twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
             twilio_auth_token=token,
             twilio_api_base=env.get("TWILIO_API_BASE") or None,

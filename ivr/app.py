@@ -49,8 +49,9 @@ def create_app(
     if test_config:
         app.config.update(test_config)
     app.extensions["nightdesk"] = services
-    # Trust one proxy's X-Forwarded-* (the load balancer), so request.url is the public URL.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
+    if hops := settings.proxy_hops:  # NIGHTDESK_PROXY_HOPS: 0 = exposed directly, trust no header
+        # The load balancer's X-Forwarded-*: request.url is the public URL, remote_addr the client.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
     if not settings.twilio_auth_token:
         log.warning("TWILIO_AUTH_TOKEN is not set: webhook signatures are NOT checked (dev only)")
     for name in BLUEPRINT_MODULES:

@@ -1,9 +1,14 @@
-"""Staff login for the dashboard: Flask-Login sessions, CSRF on every form, rate-limited logins."""
+"""Staff login for the dashboard: Flask-Login sessions, CSRF on every form, rate-limited logins.
+
+Failed log-ins are counted by Flask-Limiter in the app's Redis, per client address (as
+NIGHTDESK_PROXY_HOPS defines it: the socket's peer, or the load balancer's X-Forwarded-For).
+"""
 
 from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -11,6 +16,7 @@ from flask import (
     Blueprint,
     Flask,
     Request,
+    Response,
     flash,
     redirect,
     render_template,
@@ -19,6 +25,7 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask_limiter import Limiter, RequestLimit
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -32,8 +39,10 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please log in to see the queue."
-MAX_FAILURES = 5
-LOCKOUT_SECONDS = 15 * 60
+# Failed log-ins allowed in any 15 minutes (a moving window): per username from one client
+# address, and from one address whatever the usernames (guessing across accounts).
+LOGIN_LIMIT = "5 per 15 minutes"
+ADDRESS_LIMIT = "20 per 15 minutes"
 # Signature-checked (Twilio) or token-checked (API) blueprints: no cookies, so no CSRF.
 CSRF_EXEMPT_BLUEPRINTS = ("voice", "sms", "api")
 # Twilio webhook paths: never a cookie, so no session is loaded or saved for them.
@@ -107,6 +116,51 @@ def init_app(app: Flask) -> None:
         "NIGHTDESK_CLAIM_MINUTES", app.extensions["nightdesk"].settings.claim_minutes
     )
     app.register_blueprint(bp)
+    _limit_logins(app)
+
+
+def _client() -> str:
+    """The client address: ProxyFix has put the trusted X-Forwarded-For hop here, if any."""
+    return request.remote_addr or "-"
+
+
+def _client_and_user() -> str:
+    return f"{_client()}|{request.form.get('username', '').strip().lower()[:64]}"
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code == 401
+
+
+def _too_many(limit: RequestLimit) -> Response:
+    """The login page again, with how long to wait (429)."""
+    seconds = max(1, int(limit.reset_at - time.time()))
+    minutes = max(1, round(seconds / 60))
+    flash(
+        f"Too many failed log-ins. Try again in {minutes} minute{'s' if minutes > 1 else ''}.",
+        "error",
+    )
+    page = render_template("login.html", username=request.form.get("username", "")[:64])
+    return Response(page, status=429, headers={"Retry-After": str(seconds)})
+
+
+def _limit_logins(app: Flask) -> None:
+    """A Flask-Limiter of this app, on its Redis, counting the log-ins that fail (401)."""
+    redis = app.extensions["nightdesk"].redis
+    limiter = Limiter(
+        key_func=_client,
+        storage_uri="redis://",  # the connection pool below is the app's Redis
+        storage_options={"connection_pool": redis.connection_pool},
+        strategy="moving-window",
+        key_prefix="nd:login",
+    )
+    limiter.init_app(app)
+    app.extensions["nightdesk_limiter"] = limiter
+    common: dict[str, Any] = dict(methods=["POST"], deduct_when=_failed, on_breach=_too_many)
+    view: Callable[..., Any] = login
+    view = limiter.limit(LOGIN_LIMIT, key_func=_client_and_user, **common)(view)
+    view = limiter.limit(ADDRESS_LIMIT, key_func=_client, **common)(view)
+    app.view_functions["auth.login"] = view
 
 
 def role_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -126,10 +180,6 @@ def role_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., A
     return decorator
 
 
-def _limit_key(username: str) -> str:
-    return f"nd:login:{username.strip().lower()[:64]}:{request.remote_addr or '-'}"
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if current_user.is_authenticated:
@@ -138,25 +188,14 @@ def login() -> Any:
         return render_template("login.html")
     username = request.form.get("username", "")
     password = request.form.get("password", "")
-    redis = services().redis
-    key = _limit_key(username)
-    failures = int(redis.get(key) or 0)
-    if failures >= MAX_FAILURES:
-        flash("Too many failed attempts. Wait 15 minutes, or ask an admin.", "error")
-        return render_template("login.html", username=username), 429
     with services().session() as s:
         row = verify(s, username, password)
         if row is not None:
             s.expunge(row)
-    if row is None:
-        pipe = redis.pipeline()
-        pipe.incr(key)
-        pipe.expire(key, LOCKOUT_SECONDS)
-        pipe.execute()
+    if row is None:  # counted by the login limits (_limit_logins)
         log.info("failed login for %r", username[:64])
         flash("Wrong username or password.", "error")
         return render_template("login.html", username=username), 401
-    redis.delete(key)
     session.clear()  # a fresh session: no fixation
     login_user(Staff(row))
     target = request.args.get("next", "")

@@ -65,7 +65,8 @@ def test_without_a_public_base_url_the_proxied_url_is_what_is_signed(
     """Behind a load balancer (X-Forwarded-Proto/Host), the URL Twilio called is the signed one."""
     from ivr import create_app
 
-    svc = build_services(dataclasses.replace(settings, public_base_url=None), redis=redis)
+    lb = dataclasses.replace(settings, public_base_url=None, proxy_hops=1)  # NIGHTDESK_PROXY_HOPS
+    svc = build_services(lb, redis=redis)
     app = create_app(svc, test_config={"TESTING": True, "NIGHTDESK_CLOCK": lambda: NIGHT})
     client = app.test_client()
     form = {**FORM, "CallSid": "CA" + "3" * 32, "CallStatus": "ringing"}
