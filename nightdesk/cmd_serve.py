@@ -7,6 +7,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from pathlib import Path
@@ -67,6 +70,63 @@ def run_worker_process(
     return subprocess.Popen([sys.executable, "-m", module], env=env)
 
 
+class WorkerSupervisor:
+    """Keeps one worker process running: a worker that exits (kill -9, a crash) is started
+    again, at once if it had run STEADY seconds, else with back-off up to MAX_DELAY."""
+
+    STEADY = 30.0
+    MAX_DELAY = 30.0
+
+    def __init__(self, spawn: Callable[[], subprocess.Popen[bytes]]) -> None:
+        self._spawn = spawn
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
+        self._thread = threading.Thread(target=self._run, name="worker-supervisor", daemon=True)
+
+    def start(self) -> WorkerSupervisor:
+        with self._lock:
+            self.process = self._spawn()
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        delay = 1.0
+        while True:
+            with self._lock:
+                proc = self.process
+            assert proc is not None
+            started = time.monotonic()
+            code = proc.wait()
+            if self._stop.is_set():
+                return
+            delay = 1.0 if time.monotonic() - started > self.STEADY else delay
+            log.warning("worker process %s exited (%s): restart in %.0f s", proc.pid, code, delay)
+            if self._stop.wait(delay):
+                return
+            with self._lock:
+                if self._stop.is_set():
+                    return
+                self.process = self._spawn()
+                self.restarts += 1
+            delay = min(delay * 2, self.MAX_DELAY)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop supervising and end the worker (SIGTERM, then SIGKILL after `timeout`)."""
+        self._stop.set()
+        with self._lock:
+            proc = self.process
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def register(cli: click.Group) -> None:
     @cli.command()
     @click.option("--host", default="127.0.0.1", show_default=True)
@@ -98,7 +158,9 @@ def register(cli: click.Group) -> None:
                 REDIS_URL=redis_url,
                 NIGHTDESK_DATA_DIR=str(Path(settings.data_dir).resolve()),
             )
-            worker = run_worker_process(env, after_hours=after_hours)
+            worker = WorkerSupervisor(
+                lambda: run_worker_process(env, after_hours=after_hours)
+            ).start()
         from werkzeug.serving import run_simple
 
         from ivr import create_app
@@ -113,8 +175,7 @@ def register(cli: click.Group) -> None:
             run_simple(host, port, app, threaded=True, use_reloader=False)
         finally:
             if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=10)
+                worker.stop(timeout=10)
             services.engine.dispose()
             if not settings.redis_url:
                 stop_embedded_redis(services.redis)

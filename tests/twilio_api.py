@@ -28,6 +28,7 @@ class TwilioAPI:
     fail_next: list[tuple[int, int]] = field(default_factory=list)  # (http status, twilio code)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     url: str = ""
+    accepted: list[dict[str, Any]] = field(default_factory=list)  # SMS it took, for GET lists
 
     def messages(self) -> list[dict[str, str]]:
         """The SMS the API accepted (2xx), in order."""
@@ -54,16 +55,23 @@ class TwilioAPI:
                 "more_info": "",
             }
         n = next(self._ids)
-        if method == "GET" and path.endswith("/Messages.json"):
-            return 200, {"messages": [], "next_page_uri": None, "page": 0, "page_size": 20}
+        if method == "GET" and path.endswith("/Messages.json"):  # what it accepted (To, From)
+            found = [
+                m
+                for m in self.accepted
+                if (m["to"], m["from"]) == (form.get("To"), form.get("From"))
+            ]
+            return 200, {"messages": found, "next_page_uri": None, "page": 0, "page_size": 20}
         if path.endswith("/Messages.json"):
-            return 201, {
+            msg = {
                 "sid": f"SM{n:032d}",
                 "status": "queued",
                 "to": form.get("To"),
                 "from": form.get("From"),
                 "body": form.get("Body"),
             }
+            self.accepted.append(msg)
+            return 201, msg
         if path.endswith("/Calls.json"):
             return 201, {
                 "sid": f"CA{n:032d}",
@@ -79,8 +87,8 @@ def start(api: TwilioAPI) -> ThreadingHTTPServer:
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length).decode() if length else ""
-            form = {k: v[0] for k, v in parse_qs(raw).items()}
-            path = self.path.split("?", 1)[0]
+            path, _, query = self.path.partition("?")
+            form = {k: v[0] for k, v in parse_qs(raw or query).items()}
             status, body = api.respond(self.command, path, form)
             api.requests.append(
                 Recorded(self.command, path, form, self.headers.get("Authorization", ""), status)

@@ -7,7 +7,7 @@ it after commit. A retry of the job, or a duplicate intent, never sends twice.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -15,9 +15,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from config.logs import guard_library_loggers
+from config.logs import guard_library_loggers, mask_phones
 from config.settings import Settings
-from tickets.models import OptOut, OutboundMessage, utcnow
+from tickets.models import OptOut, OutboundMessage, TicketEvent, utcnow
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -114,13 +114,64 @@ def make_twilio_client(settings: Settings) -> Client:
 
 def _already_sent(client: Client, msg: OutboundMessage) -> str | None:
     """After an ambiguous failure, look for the message at Twilio before sending again."""
-    if msg.kind != "sms":
-        return None
     since = msg.created_at - timedelta(minutes=1)
+    if msg.kind != "sms":  # a call's TwiML is not listed: any call to that number since counts
+        for call in client.calls.list(to=msg.to, from_=msg.from_, start_time_after=since, limit=1):
+            return str(call.sid)
+        return None
     for sent in client.messages.list(to=msg.to, from_=msg.from_, date_sent_after=since, limit=20):
         if sent.body == msg.body:
-            return sent.sid
+            return str(sent.sid)
     return None
+
+
+def page_id_of(msg: OutboundMessage) -> int | None:
+    """The page a page SMS belongs to (its key is `page-sms:<page id>`)."""
+    if msg.purpose != "page" or not msg.key.startswith("page-sms:"):
+        return None
+    return int(msg.key.split(":", 1)[1])
+
+
+def mark_failed(session: Session, msg: OutboundMessage, error: str, now: datetime) -> bool:
+    """Give up on a message for good: status `failed` and a `send_failed` ticket event.
+
+    False when it was already settled (sent, failed …): the first give-up wins.
+    """
+    if msg.status not in ("pending", "sending"):
+        return False
+    msg.status, msg.error = "failed", mask_phones(error)[:500]
+    if msg.ticket_id is not None:
+        detail = dict(
+            message_id=msg.id,
+            purpose=msg.purpose,
+            kind=msg.kind,
+            to=mask(msg.to),
+            attempts=msg.attempts,
+            error=msg.error,
+        )
+        # (a TicketEvent as tickets.lifecycle.record writes it; lifecycle imports this module)
+        session.add(
+            TicketEvent(
+                ticket_id=msg.ticket_id, actor="system", kind="send_failed", at=now, detail=detail
+            )
+        )
+    log.warning("%s #%s to %s failed for good: %s", msg.purpose, msg.id, mask(msg.to), msg.error)
+    return True
+
+
+def stale_messages(session: Session, before: datetime, *, limit: int = 200) -> list[int]:
+    """Messages still pending or sending that were recorded before `before` (oldest first)."""
+    return list(
+        session.scalars(
+            select(OutboundMessage.id)
+            .where(
+                OutboundMessage.status.in_(("pending", "sending")),
+                OutboundMessage.created_at < before,
+            )
+            .order_by(OutboundMessage.id)
+            .limit(limit)
+        )
+    )
 
 
 def deliver(session: Session, message_id: int, client: Client | None) -> OutboundMessage:
@@ -162,9 +213,8 @@ def deliver(session: Session, message_id: int, client: Client | None) -> Outboun
     except TwilioRestException as exc:
         if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
             # Permanent (bad number, opted out …): record, do not retry.
-            msg.status, msg.error = "failed", f"{exc.code}: {exc.msg}"
+            mark_failed(session, msg, f"{exc.code}: {exc.msg}", utcnow())
             session.commit()
-            log.warning("%s to %s failed: %s", msg.purpose, mask(msg.to), exc.code)
             return msg
         raise
     msg.status, msg.provider_sid, msg.sent_at = "sent", sid, utcnow()

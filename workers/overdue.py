@@ -109,5 +109,8 @@ def schedule_next(queue: Queue, *, now: datetime | None = None) -> Job:
 
 
 def start(queue: Queue) -> Job:
-    """Start the chain (idempotent): call when a worker starts."""
-    return enqueue(queue, check_overdue, key="start", delay=timedelta(seconds=1))
+    """Start the chain (idempotent): call when a worker (re)starts. Keyed by the current time
+    slot, so a chain broken while Redis was away starts again."""
+    now = utcnow()
+    slot = int(now.timestamp() // INTERVAL.total_seconds())
+    return enqueue(queue, check_overdue, key=f"start{slot}", delay=timedelta(seconds=1))

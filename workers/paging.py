@@ -25,7 +25,7 @@ def dispatch(queue: Queue, result: paging.PageResult | None) -> None:
     """Send a new page and schedule its escalation (after commit; a no-op for duplicates)."""
     if result is None or result.message_id is None:
         return
-    enqueue_outbound(queue, result.message_id)
+    enqueue_outbound(queue, result.message_id, page=True)
     if result.escalate_after is not None:
         enqueue(
             queue,
