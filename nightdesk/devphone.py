@@ -7,6 +7,7 @@ The HTTP side is a function, so tests drive the Flask test client and the CLI a 
 
 from __future__ import annotations
 
+import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from twilio.request_validator import RequestValidator
 # post(url, form, headers) -> (HTTP status, body)
 Post = Callable[[str, dict[str, str], dict[str, str]], tuple[int, str]]
 HANGUP_WORDS = ("hangup", "hang up", "/hangup", "bye!")
+DIAL_ENDINGS = {"no answer": "no-answer", "busy": "busy", "failed": "failed"}
 
 
 @dataclass
@@ -35,6 +37,7 @@ class DevPhone:
     out: Callable[[str], None] = print
     sid: str = field(default_factory=lambda: "CA" + uuid.uuid4().hex)
     ended: bool = False
+    clock: Callable[[], float] = time.monotonic
     transcript: list[str] = field(default_factory=list)
 
     def _emit(self, line: str) -> None:
@@ -110,10 +113,35 @@ class DevPhone:
                 caller_id = verb.get("callerId")
                 shown = f" (caller ID {caller_id})" if caller_id else ""
                 self._emit(f"[dial {', '.join(n.strip() for n in numbers)}{shown}]")
+                if verb.get("action"):  # the line wants to hear how the dialled call went
+                    target = urljoin(url, verb.get("action") or url)
+                    return target, self._dial_ends(target, lines)
             elif verb.tag == "Hangup":
                 self._emit("[the line hangs up]")
                 return url, None
         return url, None
+
+    def _dial_ends(self, target: str, lines: Iterator[str]) -> ET.Element | None:
+        """The <Dial action> request Twilio makes when the dialled call ends: the next line says
+        how (empty: talked until now; a number: seconds talked; 'no answer', 'busy', 'failed')."""
+        self._emit(
+            "[ringing: Enter when the call ends, or type seconds talked, 'no answer' or 'busy']"
+        )
+        started = self.clock()
+        answer = (next(lines, None) or "").strip().lower()
+        status, seconds = "completed", round(self.clock() - started)
+        if answer.replace("-", " ") in DIAL_ENDINGS:
+            status, seconds = DIAL_ENDINGS[answer.replace("-", " ")], 0
+        elif answer.isdigit():
+            seconds = int(answer)
+        self._emit(f"[dialled call: {status}, {seconds} s]")
+        return self.request(
+            target,
+            CallStatus="in-progress",
+            DialCallStatus=status,
+            DialCallDuration=str(seconds),
+            DialCallSid="CA" + uuid.uuid4().hex,
+        )
 
     def hangup(self) -> None:
         """The status callback Twilio sends when the call ends (once)."""
@@ -182,7 +210,13 @@ def phone_options(verb: str, *, script_help: str) -> Callable[[Callable[..., Any
                     "caller",
                     default="+15555550123",
                     show_default=True,
-                    help="Your (the owner's) number.",
+                    help="Your (the owner's) number."
+                    + (
+                        " An on-call vet's number of the clinic plays the staff line that "
+                        "calls an owner back."
+                        if verb == "call"
+                        else ""
+                    ),
                 ),
                 click.option(
                     "--to", default=DEFAULT_TO, show_default=True, help="The clinic number."

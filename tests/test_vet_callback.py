@@ -22,8 +22,9 @@ from sqlalchemy import select
 from config.settings import DEFAULT_POLICY_DIR
 from ivr import prompts
 from nightdesk.cli import cli
+from nightdesk.devphone import DevPhone, flask_post
 from nightdesk.services import Services
-from tests.conftest import tickets
+from tests.conftest import AUTH_TOKEN, PUBLIC_BASE, tickets
 from tests.test_dashboard_fixtures import login, make_ticket, make_user
 from tests.twilio_api import TwilioAPI
 from tests.voice_helpers import CLINIC, Call, Twiml
@@ -319,6 +320,30 @@ class TestWithAPin:
         vet.silence()
         locked = vet.press("9999")
         assert locked.says == [vet_says("locked")] and locked.root.find("Hangup") is not None
+
+
+def test_the_dev_phone_plays_the_vet_side(
+    dial_in: Callable[..., Call],
+    run_worker: Callable[[], int],
+    services: Services,
+    client: FlaskClient,
+) -> None:
+    tid = emergency_at_two(dial_in, run_worker, services)
+    phone = DevPhone(
+        flask_post(client),
+        url=PUBLIC_BASE,
+        caller=REYES,
+        token=AUTH_TOKEN,
+        public_base=PUBLIC_BASE,
+        out=lambda _line: None,
+    )
+    lines = phone.run(iter(["2", "1", "192"]))  # hear it again, call, talk 192 s
+    assert sum(line.startswith(f"line: Ticket {tid}, emergency. Biscuit") for line in lines) == 2
+    assert f"[dial {VIP} (caller ID {CLINIC})]" in lines
+    assert "[dialled call: completed, 192 s]" in lines
+    assert f"line: {vet_says('ended')}" in lines and lines[-1] == "[call ended]"
+    [done] = [e for e in events(services, tid) if e.kind == "vet_callback_ended"]
+    assert done.detail["duration_s"] == 192
 
 
 def test_during_opening_hours_staff_reach_the_front_desk(
