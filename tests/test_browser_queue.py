@@ -191,8 +191,7 @@ def test_csrs_work_the_queue_in_chromium(
         casey.select_option("#result", "no_answer")
         casey.click("#log-attempt")
         casey.wait_for_selector("text=Call attempt logged")
-        casey.select_option("#outcome", "advice_given")
-        casey.click("#resolve")
+        casey.click("#resolve-advice_given")
         casey.wait_for_selector("text=Resolved.")
         assert order[0] not in _row_ids(casey)
         with services.session() as s:

@@ -22,22 +22,31 @@ from tickets.outbound import queue_sms
 
 CLAIM_TTL = timedelta(minutes=15)
 ATTEMPT_RESULTS = ("no_answer", "left_voicemail", "reached")
+# What became of the pet, recorded in one click when the ticket is resolved; the night report
+# sets these against the line's dispositions (tickets/report.py).
 OUTCOMES = (
-    "appointment_booked",
+    "er_that_night",
+    "seen_today",
     "advice_given",
-    "sent_to_er",
-    "no_action_needed",
     "could_not_reach",
+    "other",
 )
+# Older outcomes: still accepted (API clients) and shown, no longer offered on the form.
+LEGACY_OUTCOMES = ("appointment_booked", "sent_to_er", "no_action_needed")
+ACCEPTED_OUTCOMES = OUTCOMES + LEGACY_OUTCOMES
+NOTE_REQUIRED = ("other",)
 LABELS = {
     "no_answer": "No answer",
     "left_voicemail": "Left voicemail",
     "reached": "Reached the owner",
+    "er_that_night": "Went to the ER that night",
+    "seen_today": "Seen at the clinic today",
+    "advice_given": "Advice only",
+    "could_not_reach": "Could not reach",
+    "other": "Other (note)",
     "appointment_booked": "Appointment booked",
-    "advice_given": "Advice given",
     "sent_to_er": "Sent to the ER",
     "no_action_needed": "No action needed",
-    "could_not_reach": "Could not reach",
 }
 CALL_IN_SMS = (
     "{clinic}: we tried to call you back about {pet} but could not reach you. "
@@ -198,9 +207,12 @@ def resolve(
     policy: Policy | None,
     note: str = "",
 ) -> Resolution:
-    """Close the ticket with an outcome; could_not_reach also records a polite call-in SMS."""
-    if outcome not in OUTCOMES:
+    """Close the ticket with what became of the pet; could_not_reach also records a polite
+    call-in SMS, and "other" needs a note saying what."""
+    if outcome not in ACCEPTED_OUTCOMES:
         raise TransitionError(f"unknown outcome {outcome!r}; one of {OUTCOMES}")
+    if outcome in NOTE_REQUIRED and not note.strip():
+        raise TransitionError(f"say what became of the pet in the note ({LABELS[outcome]})")
     ticket = _load(session, ticket_id)
     _require_claim(session, ticket, user, now)
     ticket.status, ticket.outcome = "resolved", outcome

@@ -202,3 +202,16 @@ class Media(Base):
     size: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# The night report (tickets/report.py) reads these by clinic and time (migration 0003).
+Index("ix_ticket_clinic_created", Ticket.clinic_id, Ticket.created_at)
+Index("ix_contact_created", Contact.created_at)
+Index("ix_page_clinic_sent", Page.clinic_id, Page.sent_at)
+Index("ix_ticket_event_done", TicketEvent.ticket_id, TicketEvent.kind, TicketEvent.at)
+Index(
+    "ix_outbound_clinic_purpose",
+    OutboundMessage.clinic_id,
+    OutboundMessage.purpose,
+    OutboundMessage.created_at,
+)
