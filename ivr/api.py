@@ -1,32 +1,75 @@
-"""The JSON API for practice-management systems: bearer-token auth, acting as the "api" user."""
+"""The JSON API for practice-management systems: bearer-token auth, acting as the "api" user.
+
+A token sees every clinic (NIGHTDESK_API_TOKEN) or the clinics it is scoped to
+(NIGHTDESK_API_TOKENS); another clinic's ticket is answered as if it did not exist (404).
+"""
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, Flask, abort, current_app, g, jsonify, request
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from config.settings import ApiToken, SettingsError
 from ivr.app import services
 from tickets import lifecycle
 from tickets.models import DISPOSITIONS, Ticket, TicketEvent, utcnow
-from tickets.queue import PER_PAGE, STATUSES, Filters, queue_page
+from tickets.queue import PER_PAGE, STATUSES, Filters, queue_page, visible
 from tickets.users import api_user
 from workers.messages import enqueue_outbound
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
+def init_app(app: Flask) -> None:
+    """Fail at start-up when a scoped token names a clinic that no policy file defines."""
+    services = app.extensions["nightdesk"]
+    for i, entry in enumerate(services.settings.api_tokens, start=1):
+        unknown = sorted((entry.clinics or set()) - {p.clinic_id for p in services.policies.all})
+        if unknown:
+            known = ", ".join(p.clinic_id for p in services.policies.all)
+            raise SettingsError(
+                f"NIGHTDESK_API_TOKENS: token {i} names unknown clinic(s) {', '.join(unknown)} "
+                f"(the policy files define: {known})"
+            )
+
+
+def token_scope(given: str, tokens: tuple[ApiToken, ...]) -> tuple[bool, Collection[str] | None]:
+    """(known, clinics) for an Authorization header; clinics None means every clinic."""
+    found: ApiToken | None = None
+    for entry in tokens:  # every token compared, in constant time each
+        if hmac.compare_digest(given.encode(), f"Bearer {entry.token}".encode()):
+            found = entry
+    return (found is not None, found.clinics if found else ())
+
+
 @bp.before_request
 def _require_token() -> None:
-    token = services().settings.api_token
-    given = request.headers.get("Authorization", "")
-    if not token:
-        abort(404)  # the API is off until NIGHTDESK_API_TOKEN is set
-    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+    tokens = services().settings.all_api_tokens
+    if not tokens:
+        abort(404)  # the API is off until NIGHTDESK_API_TOKEN(S) is set
+    known, clinics = token_scope(request.headers.get("Authorization", ""), tokens)
+    if not known:
         abort(401)
+    g.api_clinics = clinics
+
+
+def _clinics() -> Collection[str] | None:
+    """The clinics the request's token may see (None: every clinic)."""
+    return g.api_clinics  # type: ignore[no-any-return]
+
+
+def _ticket(session: Session, ticket_id: int) -> Ticket:
+    """The ticket, or 404 when it does not exist or belongs to a clinic the token cannot see."""
+    t = session.get(Ticket, ticket_id)
+    if t is None or not visible(t, _clinics()):
+        abort(404, f"ticket {ticket_id} does not exist")
+    return t
 
 
 @bp.errorhandler(400)
@@ -97,7 +140,7 @@ def list_tickets() -> Any:
     filters = _filters(request.args)
     now = utcnow()
     with services().session() as session:
-        page = queue_page(session, filters, allowed_clinics=None, now=now)
+        page = queue_page(session, filters, allowed_clinics=_clinics(), now=now)
         return jsonify(
             {
                 "tickets": [ticket_json(t, now) for t in page.tickets],
@@ -111,9 +154,7 @@ def list_tickets() -> Any:
 @bp.get("/tickets/<int:ticket_id>")
 def ticket_detail(ticket_id: int) -> Any:
     with services().session() as session:
-        t = session.get(Ticket, ticket_id)
-        if t is None:
-            abort(404, f"ticket {ticket_id} does not exist")
+        t = _ticket(session, ticket_id)
         return jsonify(_detail(t, lifecycle.events(session, ticket_id)))
 
 
@@ -157,8 +198,7 @@ def transition(ticket_id: int, action: str) -> Any:
     minutes = current_app.config.get("NIGHTDESK_CLAIM_MINUTES", services().settings.claim_minutes)
     ttl = timedelta(minutes=minutes)
     with services().session() as session:
-        if session.get(Ticket, ticket_id) is None:
-            abort(404, f"ticket {ticket_id} does not exist")
+        _ticket(session, ticket_id)
         user = api_user(session)
         try:
             message_id = lifecycle.apply(
