@@ -40,7 +40,9 @@ from tickets.outbound import mask
 log = logging.getLogger(__name__)
 STATE_TTL = 2 * 3600  # a staff call's state
 SEEN_TTL = 24 * 3600  # a step's answer, for Twilio's retries
-PIN_TRIES = 3
+PIN_TRIES = 3  # per call
+PIN_FAILURES = 10  # per number and clinic within PIN_LOCK: then the staff line hangs up at once
+PIN_LOCK = 3600
 QUIET_TURNS = 3  # no key pressed this many times in a row: the line hangs up
 MENU_MAX = 8  # keys 1-8 pick a ticket; 0 is "other calls"
 DIAL_TIMEOUT = 25  # seconds the owner's phone rings
@@ -172,6 +174,18 @@ def _hang_up(line: Line, call: VetCall, resp: VoiceResponse, key: str) -> None:
     call.stage = "done"
 
 
+def _pin_failures(line: Line, phone: str, *, add: bool = False) -> int:
+    """Wrong PINs from this number to this clinic in the last hour (a caller ID can be forged:
+    the PIN is what stands in the way, so it cannot be guessed call after call)."""
+    key = f"nd:vetpin:{line.policy.clinic_id}:{phone}"
+    if not add:
+        return int(line.redis.get(key) or 0)
+    pipe = line.redis.pipeline()
+    pipe.set(key, 0, nx=True, ex=PIN_LOCK)  # the hour starts at the first failure
+    pipe.incr(key)  # keeps the TTL
+    return int(pipe.execute()[1])
+
+
 # The stages: each reads the keys pressed and says what comes next -------------------------------
 
 
@@ -182,7 +196,8 @@ def _pin(line: Line, session: Session, call: VetCall, form: Mapping[str, str]) -
         _menu(line, session, call, resp, direct=True)
         return Outcome(resp, call)
     call.pin_tries += 1
-    if call.pin_tries >= PIN_TRIES:
+    failures = _pin_failures(line, call.phone, add=True)
+    if call.pin_tries >= PIN_TRIES or failures >= PIN_FAILURES:
         log.warning("staff line: wrong PIN %d times from …%s", call.pin_tries, call.phone[-4:])
         _hang_up(line, call, resp, "locked")
     else:
@@ -308,7 +323,9 @@ def start(line: Line, sid: str, caller: str, person: Person) -> str:
     call = VetCall(sid, line.policy.clinic_id, caller.strip(), person.name, step=1)
     resp = VoiceResponse()
     with line.session() as session:
-        if line.policy.callback_pin:
+        if line.policy.callback_pin and _pin_failures(line, call.phone) >= PIN_FAILURES:
+            _hang_up(line, call, resp, "locked")
+        elif line.policy.callback_pin:
             call.stage = "pin"
             _listen(resp, line, call, [("ask_pin", {"clinic": line.policy.name})])
         else:

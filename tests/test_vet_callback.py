@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from config.settings import DEFAULT_POLICY_DIR
 from ivr import prompts
+from ivr.vet_callback import PIN_FAILURES, PIN_TRIES
 from nightdesk.cli import cli
 from nightdesk.devphone import DevPhone, flask_post
 from nightdesk.services import Services
@@ -344,6 +345,24 @@ def test_the_dev_phone_plays_the_vet_side(
     assert f"line: {vet_says('ended')}" in lines and lines[-1] == "[call ended]"
     [done] = [e for e in events(services, tid) if e.kind == "vet_callback_ended"]
     assert done.detail["duration_s"] == 192
+
+    def test_a_pin_cannot_be_guessed_call_after_call(
+        self, dial_in: Callable[..., Call], services: Services
+    ) -> None:
+        for _ in range(PIN_FAILURES // PIN_TRIES):
+            vet = dial_in(REYES)
+            vet.start()
+            for guess in ("0000", "1111", "2222"):
+                vet.press(guess)
+        vet = dial_in(REYES)
+        assert vet.start().says == [vet_says("ask_pin", clinic="Maple Street Veterinary Clinic")]
+        assert vet.press("3333").says == [vet_says("locked")]  # the tenth wrong PIN this hour
+        locked = dial_in(REYES).start()  # now even the right PIN is not asked for
+        assert locked.says == [vet_says("locked")] and locked.gather is None
+        assert services.redis.ttl(f"nd:vetpin:maple-street:{REYES}") > 3500
+        assert dial_in(LIND).start().says[0] == vet_says(  # another vet's number is not locked
+            "ask_pin", clinic="Maple Street Veterinary Clinic"
+        )
 
 
 def test_during_opening_hours_staff_reach_the_front_desk(
