@@ -65,4 +65,4 @@ def staff() -> auth.Staff:
     return current_user  # type: ignore[return-value]
 
 
-from ivr.dashboard import admin, views  # noqa: E402,F401  (routes register on bp)
+from ivr.dashboard import admin, report, views  # noqa: E402,F401  (routes register on bp)
