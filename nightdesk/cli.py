@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "nightdesk.cmd_bench",
     "nightdesk.cmd_user",
     "nightdesk.cmd_eval",
+    "nightdesk.cmd_report",
 ]
 
 
