@@ -84,6 +84,7 @@ class Policy:
     deadlines: dict[str, Deadline] = field(default_factory=_default_deadlines)
     manager_phone: str | None = None
     morning: time = DEFAULT_MORNING  # deadlines count from here when the clinic never opens
+    region: str = "US"  # clinic.region: national numbers are read and written in it
     callback_pin: str | None = None  # on_call.callback_pin: staff key it before a call-back
     notes: tuple[str, ...] = field(default=(), compare=False, repr=False)  # `config check` prints
 

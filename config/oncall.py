@@ -9,9 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from config.hours import DAYS, as_date
+from config.phones import read_phone
 from config.yamldoc import Doc, Path_, suggest
 
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _HANDOVER = re.compile(r"^\s*(?:(mon|tue|wed|thu|fri|sat|sun)\w*\s+)?(\d{1,2}):(\d{2})\s*$", re.I)
 
 
@@ -154,13 +154,8 @@ def _person(doc: Doc, path: Path_, raw: Any, pid: str, *, keys: bool = True) -> 
         return None
     if keys:
         doc.known_keys(path, {"id", "name", "phone"})
-    phone = str(raw.get("phone") or "")
-    if not E164.match(phone):
-        doc.problem(
-            (*path, "phone"),
-            f"{phone!r} is not an E.164 number" if phone else "phone is missing",
-            'write it like "+15555550142" in quotes',
-        )
+    phone = read_phone(doc, (*path, "phone"), raw.get("phone"))  # E.164, national in region
+    if phone is None:
         return None
     return Person(id=str(raw.get("id") or pid), name=str(raw.get("name") or pid), phone=phone)
 

@@ -9,7 +9,7 @@ from datetime import date, time
 from typing import Any
 
 from config.hours import as_date
-from config.oncall import E164
+from config.phones import read_phone
 from config.yamldoc import Doc, Path_, suggest
 
 DISPOSITIONS = ("routine", "urgent", "emergency")
@@ -186,15 +186,11 @@ def read_clients(doc: Doc, path: Path_) -> dict[str, tuple[ClientEntry, ...]]:
         for i, item in enumerate(items if isinstance(items, list) else []):
             where = (*path, name, i)
             entry = item if isinstance(item, dict) else {"phone": item}
-            phone = str(entry.get("phone") or "")
             surgery = as_date(entry["surgery"]) if entry.get("surgery") is not None else None
-            if not E164.match(phone):
-                doc.problem(
-                    where,
-                    f"{phone!r} is not an E.164 number" if phone else "phone is missing",
-                    'write it like "+15555550123" in quotes',
-                )
-            elif entry.get("surgery") is not None and surgery is None:
+            phone = read_phone(doc, where, entry.get("phone"))  # E.164, national in region
+            if phone is None:
+                continue
+            if entry.get("surgery") is not None and surgery is None:
                 doc.problem((*where, "surgery"), "is not a date", "write YYYY-MM-DD")
             else:
                 entries.append(ClientEntry(phone, surgery, str(entry.get("note") or "")))

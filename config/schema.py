@@ -10,7 +10,8 @@ import holidays as holidays_pkg
 
 from config.clinic import ASPCA_APCC, ER, Line, PoisonControl, Policy
 from config.hours import DAYS, Hours, Span, as_date, read_spans
-from config.oncall import E164, read_on_call
+from config.oncall import read_on_call
+from config.phones import read_phone, read_region
 from config.rules import read_clients, read_deadlines, read_morning, read_rules
 from config.yamldoc import Doc, Path_, PolicyError, suggest
 
@@ -21,6 +22,7 @@ CLINIC = {
     "phone",
     "front_desk",
     "manager_phone",
+    "region",
     "timezone",
     "hours",
     "holidays",
@@ -42,14 +44,7 @@ def _text(doc: Doc, path: Path_, *, required: bool, example: str) -> str | None:
 
 def _phone(doc: Doc, path: Path_, *, required: bool) -> str | None:
     value = _text(doc, path, required=required, example='"+15555550100"')
-    if value is not None and not E164.match(value):
-        doc.problem(
-            path,
-            f"{value!r} is not an E.164 phone number",
-            'write + country code and number, no spaces, in quotes: "+15555550100"',
-        )
-        return None
-    return value
+    return None if value is None else read_phone(doc, path, value)  # E.164, national in region
 
 
 def _zone(doc: Doc) -> ZoneInfo | None:
@@ -253,6 +248,7 @@ def parse_doc(doc: Doc) -> Policy:
     if doc.get(("on_call",)) is None:
         doc.problem(("on_call",), "is missing", 'add `on_call:` with `phone: "+1…"` or a rotation')
     name = _text(doc, ("clinic", "name"), required=True, example="Maple Street Veterinary Clinic")
+    region = read_region(doc)  # before any number: national ones are read in it
     phone = _phone(doc, ("clinic", "phone"), required=True)
     tz = _zone(doc)
     hours = _hours(doc, tz or ZoneInfo("UTC"))
@@ -270,6 +266,7 @@ def parse_doc(doc: Doc) -> Policy:
         max_pages_per_night=_int(doc, ("paging", "max_per_night"), 3),
         ack_minutes=_int(doc, ("paging", "ack_minutes"), 15),
         callback_pin=_pin(doc),
+        region=region,
         line=Line(
             greeting=_text(doc, ("line", "greeting"), required=False, example='"Hello …"'),
             language=_text(doc, ("line", "language"), required=False, example="en-US") or "en-US",

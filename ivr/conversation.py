@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from config import phones
 from config.policy import Policy
 from ivr import prompts
 from ivr import protocol as protocol_file
@@ -455,13 +456,11 @@ class _Step:
             self.say.append(Prompt("ack_person", {**params, "when": when}))
 
     def new_number(self, text: str) -> str:
-        d = prompts.digits_of(text)
-        if len(d) == 10:
-            d = "1" + d
-        if len(d) == 11:
-            self.conv.callback_number = "+" + d
+        number = phones.callback_number(text, self.policy.region)  # the clinic's country only
+        if number:
+            self.conv.callback_number = number
             return "number"
-        return "yes" if d == "1" else "other"
+        return "yes" if prompts.digits_of(text) == "1" else "other"
 
     # -- where next ---------------------------------------------------------------------------
     def route(self) -> str:

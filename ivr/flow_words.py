@@ -20,9 +20,9 @@ def closing_params(
         "subject": subject,
         "er_name": policy.er.name,
         "er_address": policy.er.address,
-        "er_phone": prompts.phone_for(policy.er.phone, channel),
+        "er_phone": prompts.phone_for(policy.er.phone, channel, policy.region),
         "pc_name": pc.name,
-        "pc_phone": prompts.phone_for(pc.phone, channel),
+        "pc_phone": prompts.phone_for(pc.phone, channel, policy.region),
         "watch_for": watch_for_text(verdict, language),
     }
 

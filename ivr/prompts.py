@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from config import phones
+
 PROMPTS_FILE = Path(__file__).with_name("prompts.yaml")
 DEFAULT_LANGUAGE = "en-US"
 CHANNELS = ("voice", "sms")
@@ -82,29 +84,18 @@ def digits_of(phone: str) -> str:
     return "".join(ch for ch in phone if ch.isdigit())
 
 
-@lru_cache(maxsize=256)
-def display_phone(phone: str) -> str:
-    """+15555550199 -> (555) 555-0199; other numbers unchanged."""
-    d = digits_of(phone)
-    if len(d) == 11 and d.startswith("1"):
-        d = d[1:]
-    if len(d) == 10:
-        return f"({d[:3]}) {d[3:6]}-{d[6:]}"
-    return phone
+def display_phone(phone: str, region: str = phones.DEFAULT_REGION) -> str:
+    """+15555550199 -> (555) 555-0199 (national in the clinic's region, else international)."""
+    return phones.texted(phone, region)
 
 
-@lru_cache(maxsize=256)
-def spoken_phone(phone: str) -> str:
+def spoken_phone(phone: str, region: str = phones.DEFAULT_REGION) -> str:
     """Digits grouped for text-to-speech: '5 5 5, 5 5 5, 0 1 9 9'."""
-    d = digits_of(phone)
-    if len(d) == 11 and d.startswith("1"):
-        d = d[1:]
-    groups = [d[:3], d[3:6], d[6:]] if len(d) == 10 else [d]
-    return ", ".join(" ".join(g) for g in groups)
+    return phones.spoken(phone, region)
 
 
-def phone_for(phone: str, channel: str) -> str:
-    return spoken_phone(phone) if channel == "voice" else display_phone(phone)
+def phone_for(phone: str, channel: str, region: str = phones.DEFAULT_REGION) -> str:
+    return spoken_phone(phone, region) if channel == "voice" else display_phone(phone, region)
 
 
 def when_phrase(due: datetime, now: datetime, *, language: str = DEFAULT_LANGUAGE) -> str:

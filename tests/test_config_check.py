@@ -18,7 +18,7 @@ EXPECTED = {
     "02_missing_phone.yaml": (1, "clinic.phone: is missing", 'add `phone: "+15555550100"`'),
     "03_bad_timezone.yaml": (4, "'Central Time' is not an IANA time zone", "America/Chicago"),
     "04_bad_hours.yaml": (6, "clinic.hours.mon: '8am-6pm' is not opening hours", '"08:00-18:00"'),
-    "05_phone_not_e164.yaml": (6, "er.phone: '(555) 555-0399' is not an E.164", '"+15555550100"'),
+    "05_bad_phone.yaml": (6, "er.phone: '(555) 555-039' is too short for US", '"+15555550100"'),
     "06_typo_key.yaml": (8, "pagin: unknown key", "did you mean `paging`?"),
     "07_duplicate_key.yaml": (7, "clinic.hours.mon: appears twice (also on line 6)", "keep only"),
     "08_unknown_person.yaml": (11, "order[1]: 'bob' is not one of on_call.people", "ana"),
