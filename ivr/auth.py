@@ -155,6 +155,7 @@ def _limit_logins(app: Flask) -> None:
         key_prefix="nd:login",
     )
     limiter.init_app(app)
+    limiter.request_filter(lambda: request.endpoint != "auth.login")  # webhooks: no lookups
     app.extensions["nightdesk_limiter"] = limiter
     common: dict[str, Any] = dict(methods=["POST"], deduct_when=_failed, on_breach=_too_many)
     view: Callable[..., Any] = login
