@@ -154,6 +154,28 @@ def _done_at() -> Any:
     )
 
 
+def _callbacks(clinic_id: str, start: datetime, end: datetime) -> Any:
+    """(id, due_at, done) of the window's tickets, done = first callback or NULL: the events
+    grouped once, then joined (not a subquery per ticket)."""
+    in_range = _tickets(clinic_id, start, end)
+    firsts = (
+        select(TicketEvent.ticket_id.label("ticket_id"), func.min(TicketEvent.at).label("done"))
+        .where(
+            TicketEvent.kind.in_(CALLBACK_KINDS),
+            TicketEvent.ticket_id.in_(select(Ticket.id).where(in_range)),
+        )
+        .group_by(TicketEvent.ticket_id)
+        .subquery()
+    )
+    return (
+        select(Ticket.id.label("id"), Ticket.due_at.label("due_at"), firsts.c.done)
+        .select_from(Ticket)
+        .outerjoin(firsts, firsts.c.ticket_id == Ticket.id)
+        .where(in_range)
+        .subquery()
+    )
+
+
 def _elements(session: Session, column: Any) -> Any:
     """The JSON list `column` as a table of its text elements (SQLite or PostgreSQL)."""
     if session.get_bind().dialect.name == "postgresql":
@@ -182,23 +204,23 @@ def build(
     r.dispositions = {d: r.dispositions.get(d, 0) for d in DISPOSITIONS[::-1]}
     r.tickets = sum(r.dispositions.values())
 
-    ids = _contacts(clinic_id, start, end).subquery()
+    contacts = _contacts(clinic_id, start, end)
     calls, texts, hangups, transfers = session.execute(
-        select(
+        contacts.with_only_columns(
             _count_if(Contact.channel == "voice"),
             _count_if(Contact.channel == "sms"),
             _count_if(and_(Contact.channel == "voice", Contact.ended_reason == "hangup")),
             _count_if(Contact.ended_reason == "transfer"),
-        ).where(Contact.id.in_(select(ids.c.id)))
+        )
     ).one()
     r.calls, r.texts, r.hangups, r.transfers = calls, texts, hangups, transfers
     repeat = (
-        select(Contact.caller)
-        .where(Contact.id.in_(select(ids.c.id)))
+        contacts.with_only_columns(Contact.caller)
         .group_by(Contact.caller)
         .having(func.count() > 1)
         .subquery()
     )
+    ids = contacts.subquery()
     r.repeat_callers = session.scalar(select(func.count()).select_from(repeat)) or 0
     r.er_texts = session.scalar(select(func.count()).where(_er_text(ids))) or 0
     _add_pages(session, r)
@@ -240,33 +262,27 @@ def _add_pages(session: Session, r: Report) -> None:
 
 
 def _add_callbacks(session: Session, r: Report, now: datetime) -> None:
-    rows = (
-        select(Ticket.id, Ticket.due_at, _done_at().label("done"))
-        .where(_tickets(r.clinic_id, r.start, r.end))
-        .subquery()
-    )
+    rows = _callbacks(r.clinic_id, r.start, r.end)
     on_time, late, pending = session.execute(
         select(
             _count_if(rows.c.done <= rows.c.due_at),
-            _count_if(
-                (rows.c.done > rows.c.due_at) | (rows.c.done.is_(None) & (rows.c.due_at < now))
-            ),
+            _count_if(_late(rows.c.done, rows.c.due_at, now)),
             _count_if(rows.c.done.is_(None) & (rows.c.due_at >= now)),
         )
     ).one()
     r.on_time, r.late_count, r.pending = on_time, late, pending
-    done = _done_at()
     listed = session.execute(
-        select(Ticket.id, Ticket.disposition, Ticket.due_at, done, Ticket.summary)
-        .where(_tickets(r.clinic_id, r.start, r.end), _late(done, now))
+        select(Ticket.id, Ticket.disposition, Ticket.due_at, rows.c.done, Ticket.summary)
+        .join(rows, rows.c.id == Ticket.id)
+        .where(_late(rows.c.done, rows.c.due_at, now))
         .order_by(Ticket.due_at, Ticket.id)
         .limit(LATE_LISTED)
     )
     r.late = [Late(*row) for row in listed]
 
 
-def _late(done: Any, now: datetime) -> ColumnElement[bool]:
-    return ((done.is_not(None)) & (done > Ticket.due_at)) | (done.is_(None) & (Ticket.due_at < now))
+def _late(done: Any, due: Any, now: datetime) -> ColumnElement[bool]:
+    return (done.is_not(None) & (done > due)) | (done.is_(None) & (due < now))
 
 
 def _breakdown(session: Session, key: Any, elements: Any, in_range: Any) -> list[Breakdown]:
@@ -393,7 +409,7 @@ def _ticket_conds(
         done = _done_at()
         yield {
             "on_time": done <= Ticket.due_at,
-            "late": _late(done, now),
+            "late": _late(done, Ticket.due_at, now),
             "pending": and_(done.is_(None), Ticket.due_at >= now),
         }[figure]
 
