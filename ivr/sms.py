@@ -86,7 +86,7 @@ def _fallback(svc: Services, policy: Policy, msg: Inbound, exc: BaseException) -
         params = {
             "er_name": policy.er.name,
             "er_address": policy.er.address,
-            "er_phone": prompts.display_phone(policy.er.phone),
+            "er_phone": prompts.display_phone(policy.er.phone, policy.region),
         }
         text = prompts.render("fallback_er", params, channel="sms", language=policy.language)
         text += " " + prompts.render("sms_maps", {"maps": maps_link(policy)}, channel="sms")

@@ -182,9 +182,9 @@ def _keyword(svc: Services, policy: Policy, msg: Inbound, word: str, now: dateti
         return _text("sms_start", {"clinic": policy.name}, lang)
     params = {
         "clinic": policy.name,
-        "clinic_phone": prompts.display_phone(policy.phone),
+        "clinic_phone": prompts.display_phone(policy.phone, policy.region),
         "er_name": policy.er.name,
-        "er_phone": prompts.display_phone(policy.er.phone),
+        "er_phone": prompts.display_phone(policy.er.phone, policy.region),
     }
     return _text("sms_help", params, lang)
 

@@ -96,7 +96,9 @@ def _message(m: OutboundMessage) -> Entry:
 def _transfer(contact: Contact, policy: Policy | None) -> Entry:
     turns = contact.transcript or []
     at = _when(turns[-1].get("at")) if turns else contact.created_at
-    er = f"{policy.er.name}, {display_phone(policy.er.phone)}" if policy else "the ER"
+    er = (
+        f"{policy.er.name}, {display_phone(policy.er.phone, policy.region)}" if policy else "the ER"
+    )
     return Entry(at, "action", "Line · transfer", f"Dialled {er}, to connect the caller.")
 
 
