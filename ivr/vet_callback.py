@@ -9,94 +9,34 @@ callback number, so the owner sees the clinic's number, never the vet's. The tic
 both ends as events: `vet_callback` (who, when) and, from the Dial's action, `vet_callback_ended`
 (how it went, how long).
 
-Flask-free: the view passes the form, now, Redis and a session factory. The call's state lives
-in Redis (nd:vet:<CallSid>); step n is POST /voice/vet/<n> and answers once: its answer is
-claimed with SET NX before anything is recorded, so a retried webhook replays the first answer.
+Flask-free: the view passes the form, now, Redis and a session factory. Step n of a call is
+POST /voice/vet/<n>; its state and the once-only commit of each step are in ivr/vet_call.py.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hmac
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-import orjson
-from redis import Redis
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from config.oncall import Person
 from config.policy import Policy
 from ivr import prompts
+from ivr.vet_call import Line, Outcome, VetCall, commit, pin_failures, seen, text_of
 from tickets import paging
-from tickets.lifecycle import record
 from tickets.models import Ticket
 from tickets.outbound import mask
 
 log = logging.getLogger(__name__)
-STATE_TTL = 2 * 3600  # a staff call's state
-SEEN_TTL = 24 * 3600  # a step's answer, for Twilio's retries
 PIN_TRIES = 3  # per call
 PIN_FAILURES = 10  # per number and clinic within PIN_LOCK: then the staff line hangs up at once
-PIN_LOCK = 3600
 QUIET_TURNS = 3  # no key pressed this many times in a row: the line hangs up
 MENU_MAX = 8  # keys 1-8 pick a ticket; 0 is "other calls"
 DIAL_TIMEOUT = 25  # seconds the owner's phone rings
-
-
-@dataclass
-class VetCall:
-    """One staff call, as stored in Redis between webhooks."""
-
-    sid: str
-    clinic_id: str
-    phone: str  # the vet's number: Redis only, never logged or recorded unmasked
-    person: str
-    stage: str = "menu"  # pin | menu | ticket | dialled | done
-    step: int = 0  # the step the next webhook must be
-    pin_tries: int = 0
-    quiet: int = 0
-    offered: list[int] = field(default_factory=list)  # the menu's tickets, key 1 first
-    ticket_id: int | None = None
-
-    @staticmethod
-    def key(sid: str) -> str:
-        return f"nd:vet:{sid}"
-
-    @classmethod
-    def load(cls, redis: Redis, sid: str) -> VetCall | None:
-        raw = redis.get(cls.key(sid))
-        return None if raw is None else cls(**orjson.loads(raw))
-
-    def save(self, redis: Redis) -> None:
-        redis.set(self.key(self.sid), orjson.dumps(dataclasses.asdict(self)), ex=STATE_TTL)
-
-    @property
-    def actor(self) -> str:
-        return f"vet:{mask(self.phone)}"
-
-
-@dataclass(frozen=True)
-class Line:
-    """What a step needs: the clinic called, the time, Redis, and database sessions."""
-
-    policy: Policy
-    redis: Redis
-    session: Callable[[], Session]
-    now: datetime
-
-
-@dataclass
-class Outcome:
-    """A step's answer, the state after it, and the ticket events it records."""
-
-    resp: VoiceResponse
-    call: VetCall
-    events: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
 
 
 def staff(policy: Policy, caller: str | None) -> Person | None:
@@ -174,18 +114,6 @@ def _hang_up(line: Line, call: VetCall, resp: VoiceResponse, key: str) -> None:
     call.stage = "done"
 
 
-def _pin_failures(line: Line, phone: str, *, add: bool = False) -> int:
-    """Wrong PINs from this number to this clinic in the last hour (a caller ID can be forged:
-    the PIN is what stands in the way, so it cannot be guessed call after call)."""
-    key = f"nd:vetpin:{line.policy.clinic_id}:{phone}"
-    if not add:
-        return int(line.redis.get(key) or 0)
-    pipe = line.redis.pipeline()
-    pipe.set(key, 0, nx=True, ex=PIN_LOCK)  # the hour starts at the first failure
-    pipe.incr(key)  # keeps the TTL
-    return int(pipe.execute()[1])
-
-
 # The stages: each reads the keys pressed and says what comes next -------------------------------
 
 
@@ -196,7 +124,7 @@ def _pin(line: Line, session: Session, call: VetCall, form: Mapping[str, str]) -
         _menu(line, session, call, resp, direct=True)
         return Outcome(resp, call)
     call.pin_tries += 1
-    failures = _pin_failures(line, call.phone, add=True)
+    failures = pin_failures(line, call.phone, add=True)
     if call.pin_tries >= PIN_TRIES or failures >= PIN_FAILURES:
         log.warning("staff line: wrong PIN %d times from …%s", call.pin_tries, call.phone[-4:])
         _hang_up(line, call, resp, "locked")
@@ -292,52 +220,29 @@ STAGES: dict[str, Callable[[Line, Session, VetCall, Mapping[str, str]], Outcome]
 # Steps -----------------------------------------------------------------------------------------
 
 
-def _seen(sid: str, n: int) -> str:
-    return f"nd:seen:vet:{sid}:{n}"
-
-
-def _commit(line: Line, session: Session, n: int, out: Outcome) -> str:
-    """Claim step n's answer (SET NX), then record its events; a duplicate gets the first."""
-    twiml, call = str(out.resp), out.call
-    key = _seen(call.sid, n)
-    if not line.redis.set(key, twiml, nx=True, ex=SEEN_TTL):
-        return _text(line.redis.get(key)) or twiml
-    try:
-        for ticket_id, kind, detail in out.events:
-            record(session, ticket_id, call.actor, kind, line.now, **detail)
-        session.commit()
-    except Exception:
-        line.redis.delete(key)  # nothing was recorded: a retry does it again
-        raise
-    call.save(line.redis)
-    for ticket_id, kind, _ in out.events:
-        log.info("staff line: %s on ticket %s by …%s", kind, ticket_id, call.phone[-4:])
-    return twiml
-
-
 def start(line: Line, sid: str, caller: str, person: Person) -> str:
     """The first answer to a staff call: the PIN question, the one ticket, or the menu."""
-    earlier = line.redis.get(_seen(sid, 0))
+    earlier = line.redis.get(seen(sid, 0))
     if earlier is not None:
-        return _text(earlier)
+        return text_of(earlier)
     call = VetCall(sid, line.policy.clinic_id, caller.strip(), person.name, step=1)
     resp = VoiceResponse()
     with line.session() as session:
-        if line.policy.callback_pin and _pin_failures(line, call.phone) >= PIN_FAILURES:
+        if line.policy.callback_pin and pin_failures(line, call.phone) >= PIN_FAILURES:
             _hang_up(line, call, resp, "locked")
         elif line.policy.callback_pin:
             call.stage = "pin"
             _listen(resp, line, call, [("ask_pin", {"clinic": line.policy.name})])
         else:
             _menu(line, session, call, resp, direct=True)
-        return _commit(line, session, 0, Outcome(resp, call))
+        return commit(line, session, 0, Outcome(resp, call))
 
 
 def advance(line: Line, sid: str, n: int, form: Mapping[str, str]) -> str:
     """Step n of a staff call (a keypress, no input, or the Dial's action)."""
-    earlier = line.redis.get(_seen(sid, n))
+    earlier = line.redis.get(seen(sid, n))
     if earlier is not None:
-        return _text(earlier)
+        return text_of(earlier)
     call = VetCall.load(line.redis, sid)
     caller = (form.get("From") or "").strip()
     if (
@@ -360,8 +265,8 @@ def advance(line: Line, sid: str, n: int, form: Mapping[str, str]) -> str:
         if call.quiet >= QUIET_TURNS:
             resp = VoiceResponse()
             _hang_up(line, call, resp, "expired")
-            return _commit(line, session, n, Outcome(resp, call))
-        return _commit(line, session, n, STAGES[was](line, session, call, form))
+            return commit(line, session, n, Outcome(resp, call))
+        return commit(line, session, n, STAGES[was](line, session, call, form))
 
 
 def fallback(policy: Policy | None) -> str:
@@ -373,9 +278,3 @@ def fallback(policy: Policy | None) -> str:
         _say(resp, policy, "fallback")
     resp.hangup()
     return str(resp)
-
-
-def _text(value: bytes | str | None) -> str:
-    if value is None:
-        return ""
-    return value.decode() if isinstance(value, bytes) else value
