@@ -75,6 +75,11 @@ def harmless(text: str, *, language: str = prompts.DEFAULT_LANGUAGE) -> bool:
     return _has(_norm(text), "harmless", language)
 
 
+def minimal(text: str, *, language: str = prompts.DEFAULT_LANGUAGE) -> bool:
+    """An answer that makes the sign small ("just a tiny scrape", "a bit sore")."""
+    return _has(_norm(text), "minimal", language)
+
+
 def says_no(text: str, *, language: str = prompts.DEFAULT_LANGUAGE) -> bool:
     """A no anywhere in the answer ("a bit sore on the lip, no", "not really straining")."""
     padded = _norm(text)

@@ -19,7 +19,7 @@ from config import phones
 from config.policy import Policy
 from ivr import prompts
 from ivr import protocol as protocol_file
-from ivr.answers import after_the_no, answer_kind, asks_person, harmless, says_no
+from ivr.answers import after_the_no, answer_kind, asks_person, harmless, minimal, says_no
 from ivr.flow_model import (
     DIGITS,
     HANGUP,
@@ -139,6 +139,9 @@ def new_conversation(
 
 def _utc(at: datetime) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+AGENT_FLAGS = frozenset({"toxin", "foreign_body"})  # raised by what was eaten, not by a sign
 
 
 class _Step:
@@ -406,8 +409,18 @@ class _Step:
             kind = "no"
         screen = self.protocol.screen_for(code) if code else None
         alone = self.alone(text)
-        if code in alone.red_flags:
+        plain = any(e.code == code and e.strength == "clear" for e in alone.red_flag_evidence)
+        if plain:
             kind = "yes"  # the answer says it plainly
+        elif (
+            kind == "story"
+            and minimal(text, language=conv.language)
+            and code not in AGENT_FLAGS
+            and any(FLAG_OF.get(s.code) == code for s in alone.symptoms)
+        ):
+            kind = "no"  # "a tiny scrape on her nose", "a bit sore": the sign made small, and the
+            # engine does not find the red flag plainly in the answer ("just the one sock" names
+            # the object itself: that is a yes, so poisons and objects are not read this way)
         elif (
             kind == "no"
             and screen is not None

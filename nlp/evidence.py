@@ -258,6 +258,8 @@ def weigh(words: list[str], hits: list[Hit]) -> None:
                     h.mark("RESOLVED")
                     break
                 h.mark("DROP" if cue.kind == "drop" else "DOUBT")
+                if cue.id.startswith("distance."):
+                    h.mark("FAR")  # the sign itself is plain; only whose or when is in doubt
                 h.why = cue.why
                 break
         else:
@@ -298,7 +300,15 @@ def strength_of(
     ]
     for code in red_flags:
         said = [q for q in quotes.get(code, []) if q]
-        behind = [h for h, text, quote in said_hits if any(text in q or q in quote for q in said)]
+        behind = [
+            h
+            for h, text, quote in said_hits
+            if FLAG_OF.get(h.code or "" if h.label == "SYM" else h.label) == code
+            and any(text in q or q in quote for q in said)
+        ]  # only the hits that can raise this red flag: "bit" (a verb) is not a wound
+        if not behind:  # a red flag a context raises with a sign ("fireplace" + "collapsed"):
+            # as sure as the signs told with it
+            behind = [h for h, _, _ in said_hits if h.label == "SYM" and (h.code or "") in FLAG_OF]
         doubtful = bool(behind) and all("DOUBT" in h.mods for h in behind)
         why = next((h.why for h in behind if h.why), "") if doubtful else ""
         text = said[0] if said else ""
@@ -325,5 +335,9 @@ def deny(hits: list[Hit], denied: frozenset[str]) -> None:
     signs, and any poison or object named (a sign itself, "vomiting", still counts for what it
     is: denying a bloat is not denying the vomiting)."""
     for h in hits:
-        if FLAG_OF.get(h.code or h.label) in denied and ("DOUBT" in h.mods or h.label != "SYM"):
+        if FLAG_OF.get(h.code or h.label) not in denied:
+            continue
+        if h.label == "SYM" and "FAR" in h.mods:
+            h.mark("RESOLVED")  # a sign told at a distance, denied now: it is history, not gone
+        elif "DOUBT" in h.mods or h.label != "SYM":
             h.mark("DROP")

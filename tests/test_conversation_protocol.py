@@ -238,3 +238,43 @@ def test_a_person_asked_for_when_the_clinic_pages_is_paged_during_the_call(
     with services.session() as s:
         pages = s.scalars(select(Page)).all()
     assert len(pages) == 1
+
+
+@pytest.mark.parametrize(
+    ("opening", "answer", "er"),
+    [
+        # the sign made small, and no red flag in the answer itself: a no
+        (
+            "so beans caught her nose on the screen door tonight and there was blood for a second, "
+            "it stopped right away",
+            "just a tiny scrape on her nose from the screen door",
+            False,
+        ),
+        (
+            "my husband says the cat's eye looks like it's poking out more than the other",
+            "the eye's just a bit watery and red, it's not bulging or anything",
+            False,
+        ),
+        # made small, but the answer says the red flag plainly: a yes
+        (
+            "my husband says the cat's eye looks like it's poking out more than the other",
+            "just a little, but yes it's bulging out of the socket",
+            True,
+        ),
+        # a poison or an object named in the answer is a yes however small it is made
+        (
+            "hershey got into the pantry tonight and he's been throwing up",
+            "just a couple of grapes",
+            True,
+        ),
+    ],
+)
+def test_a_confirmation_answered_by_making_the_sign_small(
+    clock: list[datetime], signed_post: Callable[..., Any], opening: str, answer: str, er: bool
+) -> None:
+    call = new_call(signed_post)
+    call.start()
+    first = call.say(opening).says
+    assert not heard_er(first)
+    assert first[-1].startswith("You mentioned"), first  # the one direct question
+    assert heard_er(call.say(answer).says) is er

@@ -69,6 +69,71 @@ CASES: list[tuple[str, str, dict[str, str]]] = [
     ("she got into my mom's ibuprofen an hour ago", "emergency", {"toxin": "clear"}),
     ("he's on his side paddling his legs and won't respond", "emergency", {"neuro": "clear"}),
     ("my dog was hit by a car", "emergency", {"trauma": "clear"}),
+    # a shot is a vaccine or a medicine unless a gun, a pellet or a wound says otherwise
+    ("he got his rabies shot with you in may, can you send the certificate", "routine", {}),
+    ("my diabetic cat is out of insulin and needs her shot in the morning", "urgent", {}),
+    ("she's due for her booster shot next week", "routine", {}),
+    ("my dog was shot in the leg by a hunter", "emergency", {"trauma": "clear"}),
+    ("someone shot at him with a bb gun", "emergency", {"trauma": "clear"}),
+    # the pet bit a person: the person's wound, to be confirmed, not this pet's
+    (
+        "our dog bit my husband on the hand, there was blood everywhere, he's at urgent care",
+        "emergency",
+        {"trauma": "doubtful"},
+    ),  # fmt: skip
+    (
+        "the cat bit me and my finger is bleeding a lot",
+        "emergency",
+        {"bleeding": "doubtful", "trauma": "doubtful"},
+    ),  # fmt: skip
+    # told at a distance: a what-if, no access, over and treated, a past day
+    (
+        "there was a snake in the yard tonight, the dog was inside, what would i do if he ever "
+        "gets bitten",
+        "emergency",
+        {"toxin": "doubtful"},
+    ),  # fmt: skip
+    (
+        "i spilled antifreeze in the garage and cleaned it up, my cat was upstairs the whole time",
+        "emergency",
+        {"toxin": "doubtful"},
+    ),  # fmt: skip
+    (
+        "she choked on a chew earlier but she hacked it up and she's been fine for hours",
+        "emergency",
+        {"breathing": "doubtful"},
+    ),  # fmt: skip
+    (
+        "bear got into chocolate on tuesday, the er made him throw up, he's been fine since",
+        "urgent",
+        {},
+    ),  # fmt: skip
+    # a red flag a context raises with a sign is as sure as the sign
+    (
+        "lol so he basically collapsed in front of the fireplace after our walk and has been dead "
+        "asleep ever since",
+        "emergency",
+        {"neuro": "doubtful", "heatstroke": "doubtful"},
+    ),  # fmt: skip
+    # heights, however they are said; a swallowed string told by what is missing
+    (
+        "my bearded dragon fell off the top of the bookshelf, like six feet onto the tile",
+        "emergency",
+        {"trauma": "clear"},
+    ),  # fmt: skip
+    ("my cat fell off the couch and she's fine", "routine", {}),
+    (
+        "there was curly ribbon on the floor and now its gone, i saw a piece hanging under her "
+        "tongue, she threw up this morning",
+        "emergency",
+        {"foreign_body": "clear"},
+    ),  # fmt: skip
+    # heavy bleeding in plain words, with no "blood"
+    (
+        "i cut his nail too short, it's still dripping and there's drops all over the floor",
+        "emergency",
+        {"bleeding": "clear"},
+    ),  # fmt: skip
 ]
 
 
