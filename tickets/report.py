@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
+from tickets.filing import MERGE_WINDOW
 from tickets.models import DISPOSITIONS, Contact, OutboundMessage, Page, Ticket, TicketEvent
 
 # Outcome classes (legacy outcomes of older tickets count with their nearest new one).
@@ -124,20 +125,32 @@ def _tickets(clinic_id: str, start: datetime, end: datetime) -> ColumnElement[bo
 
 
 def _contacts(clinic_id: str, start: datetime, end: datetime) -> Select[Any]:
+    """The clinic's contacts in the window. A contact joins a ticket filed with it or at most
+    MERGE_WINDOW before it: bounding the tickets too lets PostgreSQL read both by index."""
     return (
         select(Contact.id)
         .join(Ticket, Ticket.id == Contact.ticket_id)
-        .where(Ticket.clinic_id == clinic_id, Contact.created_at >= start, Contact.created_at < end)
+        .where(
+            Contact.created_at >= start,
+            Contact.created_at < end,
+            _tickets(clinic_id, start - MERGE_WINDOW, end),
+        )
     )
 
 
-def _er_text(contact_ids: Any) -> ColumnElement[bool]:
-    """The ER details texted about these contacts: the SMS line records its reply, the call's
-    job its text, as `<contact source_key>:er_details` (before any ticket exists)."""
-    keys = select(Contact.source_key + ":er_details").where(
-        Contact.id.in_(select(contact_ids.c.id))
+def _er_texted() -> ColumnElement[bool]:
+    """Was this contact sent the ER details? The SMS line records its reply, the call's job its
+    text, as `<contact source_key>:er_details` (before any ticket exists): one unique-key
+    lookup per contact."""
+    return (
+        select(OutboundMessage.id)
+        .where(
+            OutboundMessage.key == Contact.source_key + ":er_details",
+            OutboundMessage.purpose == "er_details",
+        )
+        .correlate(Contact)
+        .exists()
     )
-    return and_(OutboundMessage.key.in_(keys), OutboundMessage.purpose == "er_details")
 
 
 def _pages(clinic_id: str, start: datetime, end: datetime) -> ColumnElement[bool]:
@@ -155,24 +168,15 @@ def _done_at() -> Any:
 
 
 def _callbacks(clinic_id: str, start: datetime, end: datetime) -> Any:
-    """(id, due_at, done) of the window's tickets, done = first callback or NULL: the events
-    grouped once, then joined (not a subquery per ticket)."""
-    in_range = _tickets(clinic_id, start, end)
-    firsts = (
-        select(TicketEvent.ticket_id.label("ticket_id"), func.min(TicketEvent.at).label("done"))
-        .where(
-            TicketEvent.kind.in_(CALLBACK_KINDS),
-            TicketEvent.ticket_id.in_(select(Ticket.id).where(in_range)),
-        )
-        .group_by(TicketEvent.ticket_id)
-        .subquery()
-    )
+    """(id, due_at, done) of the window's tickets, done = first callback or NULL: one index
+    lookup per ticket (ix_ticket_event_done), in a materialized CTE so that each is made once
+    (inlined, SQLite repeated it in every expression; grouping the events, PostgreSQL read them
+    all)."""
     return (
-        select(Ticket.id.label("id"), Ticket.due_at.label("due_at"), firsts.c.done)
-        .select_from(Ticket)
-        .outerjoin(firsts, firsts.c.ticket_id == Ticket.id)
-        .where(in_range)
-        .subquery()
+        select(Ticket.id.label("id"), Ticket.due_at.label("due_at"), _done_at().label("done"))
+        .where(_tickets(clinic_id, start, end))
+        .cte("callbacks")
+        .prefix_with("MATERIALIZED")
     )
 
 
@@ -220,9 +224,8 @@ def build(
         .having(func.count() > 1)
         .subquery()
     )
-    ids = contacts.subquery()
     r.repeat_callers = session.scalar(select(func.count()).select_from(repeat)) or 0
-    r.er_texts = session.scalar(select(func.count()).where(_er_text(ids))) or 0
+    r.er_texts = session.scalar(contacts.with_only_columns(func.count()).where(_er_texted())) or 0
     _add_pages(session, r)
     _add_callbacks(session, r, now)
     for disposition, outcome, n in session.execute(
@@ -231,10 +234,8 @@ def build(
         .group_by(Ticket.disposition, Ticket.outcome)
     ):
         r.outcomes[(disposition, str(outcome))] = n
-    flag = _elements(session, Ticket.red_flags)
-    r.by_flag = _breakdown(session, flag.c.value, flag, in_range)
-    reason = _elements(session, Ticket.reasons)
-    r.by_rule = _breakdown(session, _rule_id(session, reason.c.value), reason, in_range)
+    r.by_flag = _breakdown(session, "flag", in_range)
+    r.by_rule = _breakdown(session, "rule", in_range)
     return r
 
 
@@ -285,21 +286,33 @@ def _late(done: Any, due: Any, now: datetime) -> ColumnElement[bool]:
     return (done.is_not(None) & (done > due)) | (done.is_(None) & (due < now))
 
 
-def _breakdown(session: Session, key: Any, elements: Any, in_range: Any) -> list[Breakdown]:
-    """Per key: distinct tickets, those with an outcome, over- and under-triaged (a ticket
-    that names one rule twice counts once)."""
-    has_outcome = and_(Ticket.status == "resolved", Ticket.outcome.is_not(None))
-    pairs = (
+def _breakdown(session: Session, kind: str, in_range: Any) -> list[Breakdown]:
+    """Per red flag (kind "flag") or rule id ("rule"): distinct tickets, those with an outcome,
+    over- and under-triaged (a ticket that names one rule twice counts once). The window's
+    tickets are read first (a materialized CTE over ix_ticket_clinic_created: joined to the
+    JSON elements directly, SQLite's planner walked the clinic's whole index)."""
+    column = Ticket.red_flags if kind == "flag" else Ticket.reasons
+    scope = (
         select(
             Ticket.id.label("id"),
-            key.label("key"),
-            case((has_outcome, 1), else_=0).label("w"),
+            column.label("vals"),
+            case(
+                (and_(Ticket.status == "resolved", Ticket.outcome.is_not(None)), 1), else_=0
+            ).label("w"),
             case((_over(), 1), else_=0).label("o"),
             case((_under(), 1), else_=0).label("u"),
         )
-        .select_from(Ticket)
+        .where(in_range)
+        .cte("scope")
+        .prefix_with("MATERIALIZED")
+    )
+    elements = _elements(session, scope.c.vals)
+    key = elements.c.value if kind == "flag" else _rule_id(session, elements.c.value)
+    pairs = (
+        select(scope.c.id, key.label("key"), scope.c.w, scope.c.o, scope.c.u)
+        .select_from(scope)
         .join(elements, literal(True))
-        .where(in_range, key.is_not(None))
+        .where(key.is_not(None))
         .distinct()
         .subquery()
     )
@@ -371,16 +384,8 @@ def ticket_ids(
         pages = select(Page.ticket_id).where(_pages(clinic_id, start, end), page)
         conds.append(Ticket.id.in_(pages))
     elif figure == "er_texts":
-        contacts = _contacts(clinic_id, start, end).subquery()
-        keys = select(OutboundMessage.key).where(_er_text(contacts))
-        conds.append(
-            Ticket.id.in_(
-                select(Contact.ticket_id).where(
-                    Contact.id.in_(select(contacts.c.id)),
-                    (Contact.source_key + ":er_details").in_(keys),
-                )
-            )
-        )
+        texted = _contacts(clinic_id, start, end).where(_er_texted())
+        conds.append(Ticket.id.in_(select(Contact.ticket_id).where(Contact.id.in_(texted))))
     else:
         conds.append(_tickets(clinic_id, start, end))
         conds.extend(_ticket_conds(session, stmt, figure, base, part, now))
