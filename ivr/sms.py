@@ -69,6 +69,7 @@ def _fallback(svc: Services, policy: Policy, msg: Inbound, exc: BaseException) -
     """Log, keep the text, and answer safely: ER details if anything looked urgent."""
     log.error("sms flow failed for %s: %r", mask(msg.caller), exc, exc_info=exc)
     urgent = True
+    saved = False  # "we saved your message" only when it was (and its filing job queued)
     try:
         thread_id = guard_for(svc).thread(policy.phone, msg.caller, msg.sid, clock().timestamp())
         store = ConversationStore(svc.redis, svc.settings.conversation_ttl)
@@ -80,9 +81,10 @@ def _fallback(svc: Services, policy: Policy, msg: Inbound, exc: BaseException) -
         conv.ended_reason = conv.ended_reason or "error"
         store.save(conv)
         enqueue(svc.queue, file_ticket, "sms", thread_id, key=f"{conv.source_key}:err:{msg.sid}")
+        saved = True
     except Exception as again:  # noqa: BLE001 - the owner must still get an answer
         log.error("could not save the text from %s: %r", mask(msg.caller), again)
-    if urgent:
+    if urgent or not saved:
         params = {
             "er_name": policy.er.name,
             "er_address": policy.er.address,

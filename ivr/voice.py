@@ -149,6 +149,7 @@ def _fallback(svc: Services, sid: str, policy: Policy | None, exc: BaseException
     """Log, then give the caller safe words and keep what they said (never a 500)."""
     log.error("voice flow failed for call …%s: %r", sid[-6:], exc, exc_info=exc)
     conv: Conversation | None = None
+    saved = False  # "I've saved your call" only when it was (and its filing job queued)
     try:
         conv = _store(svc).load("voice", sid)
         if conv is None and policy is not None:
@@ -166,13 +167,16 @@ def _fallback(svc: Services, sid: str, policy: Policy | None, exc: BaseException
             conv.done, conv.ended_reason = True, "error"
             _store(svc).save(conv)
             _file(svc, conv, "error")
+            saved = True
     except Exception as again:  # noqa: BLE001 - the caller must still hear something
         log.error("could not save call …%s after the failure: %r", sid[-6:], again)
     resp = VoiceResponse()
     if policy is None:
         resp.say(prompts.render("unknown_number"))
     else:
-        urgent = conv is None or conv.disposition != "routine" or conv.state == "emergency"
+        urgent = (
+            not saved or conv is None or conv.disposition != "routine" or conv.state == "emergency"
+        )
         params = {
             "er_name": policy.er.name,
             "er_address": policy.er.address,

@@ -46,6 +46,7 @@ JOB_MODULES = (
     "workers.media",
     "workers.overdue",
     "workers.outbox",
+    "workers.reconcile",
 )
 WORKER_TTL = 20  # RQ blocks on the queue WORKER_TTL - 15 s at a time, then runs maintenance
 MAINTENANCE = 10  # seconds between passes that retry the jobs of dead workers

@@ -7,7 +7,8 @@ The SQL rows are the source of truth (RELIABILITY.md). Every SWEEP_INTERVAL the 
 - gives up on a message whose job RQ gave up on (if the failure callback did not run);
 - escalates a primary page left unacknowledged past the clinic's ack window plus ESC_GRACE
   after its SMS reached Twilio, whose escalation job was lost (a conditional UPDATE: once).
-The chain re-enqueues itself first, one job per time slot, like workers.overdue.
+The chain re-enqueues itself first, one job per time slot, like workers.overdue. Once a minute
+it also runs workers.reconcile (conversations Redis kept that no job filed).
 """
 
 from __future__ import annotations
@@ -26,17 +27,25 @@ from workers.messages import enqueue_outbound, give_up, send_outbound
 from workers.queueing import enqueue, job_id
 
 log = logging.getLogger(__name__)
-SWEEP_INTERVAL = timedelta(seconds=15)
-STALE_AFTER = timedelta(seconds=30)
+SWEEP_INTERVAL = timedelta(seconds=10)
+STALE_AFTER = timedelta(seconds=20)
 ESC_GRACE = timedelta(minutes=1)
+RECONCILE_EVERY = 6  # sweeps: once a minute
 ACTIVE = ("queued", "started", "scheduled", "deferred")
 
 
 def sweep_outbox() -> dict[str, int]:
-    """The periodic job: schedule the next sweep, then resend, give up and escalate."""
+    """The periodic job: schedule the next sweep, then resend, give up and escalate; once a
+    minute, file the conversations Redis kept without a ticket (workers.reconcile)."""
     svc = context.services()
-    schedule_next(svc.queue)
-    return sweep(svc.queue, utcnow())
+    now = utcnow()
+    schedule_next(svc.queue, now=now)
+    counts = sweep(svc.queue, now)
+    if _slot(now) % RECONCILE_EVERY == 0:
+        from workers.reconcile import reconcile
+
+        counts["reconciled"] = reconcile(svc.queue, now)
+    return counts
 
 
 def sweep(queue: Queue, now: datetime) -> dict[str, int]:
@@ -98,9 +107,13 @@ def _job(queue: Queue, jid: str) -> Job | None:
 
 def schedule_next(queue: Queue, *, now: datetime | None = None) -> Job:
     """Enqueue the next sweep in one interval; one job per time slot, however often called."""
-    now = now or utcnow()
-    slot = int(now.timestamp() // SWEEP_INTERVAL.total_seconds()) + 1
-    return enqueue(queue, sweep_outbox, key=f"slot{slot}", delay=SWEEP_INTERVAL)
+    return enqueue(
+        queue, sweep_outbox, key=f"slot{_slot(now or utcnow()) + 1}", delay=SWEEP_INTERVAL
+    )
+
+
+def _slot(now: datetime) -> int:
+    return int(now.timestamp() // SWEEP_INTERVAL.total_seconds())
 
 
 def start(queue: Queue) -> Job:
