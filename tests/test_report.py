@@ -211,6 +211,7 @@ def _expected(s: Session, clinic: str, start: datetime, end: datetime, now: date
         "pending": pending,
         "over": over,
         "under": under,
+        "with_outcome": {t.id for t in resolved},
     }
     counts = {
         "calls": len(calls),

@@ -333,7 +333,7 @@ def _breakdown(session: Session, kind: str, in_range: Any) -> list[Breakdown]:
 # The tickets behind each figure ----------------------------------------------------------------
 
 FIGURES = (
-    "tickets", "disposition", "outcome", "over", "under", "flag", "rule",
+    "tickets", "disposition", "with_outcome", "outcome", "over", "under", "flag", "rule",
     "calls", "texts", "hangups", "transfers", "repeat", "er_texts",
     "pages_sent", "pages_acked", "pages_escalated", "on_time", "late", "pending",
 )  # fmt: skip
@@ -402,6 +402,8 @@ def _ticket_conds(
 ) -> Iterable[Any]:
     if figure == "disposition":
         yield Ticket.disposition == base
+    elif figure == "with_outcome":
+        yield and_(Ticket.status == "resolved", Ticket.outcome.is_not(None))
     elif figure == "outcome":
         yield and_(Ticket.status == "resolved", Ticket.disposition == base, Ticket.outcome == part)
     elif figure == "over" or (figure in ("flag", "rule") and part == "over"):
@@ -454,7 +456,7 @@ def figures(r: Report) -> list[Figure]:
         Figure("callbacks", "called back before the deadline", r.on_time, "on_time"),
         Figure("callbacks", "late (after the deadline, or overdue)", r.late_count, "late"),
         Figure("callbacks", "not yet due", r.pending, "pending"),
-        Figure("outcomes", "tickets with an outcome", r.with_outcome),
+        Figure("outcomes", "tickets with an outcome", r.with_outcome, "with_outcome"),
         Figure("outcomes", "over-triage (emergency, advice only)", r.over, "over"),
         Figure("outcomes", "under-triage (routine/urgent, went to the ER)", r.under, "under"),
     ]
