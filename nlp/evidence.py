@@ -49,6 +49,7 @@ class Cue:
     sentence_start: bool
     words: frozenset[str]  # the hit's own words must be one of these (empty: any)
     near_first: frozenset[str] = frozenset()  # the first two words of each `near`: a pre-check
+    any_first: frozenset[str] = frozenset()  # the same for `anywhere`
     rank: int = 0  # its place in the table (drop rows first): the first cue that fires wins
 
     def looks_at(self, h: Hit) -> bool:
@@ -169,6 +170,7 @@ def _cues() -> tuple[Cue, ...]:
             sentence_start=bool(row.get("sentence_start")),
             words=frozenset(row.get("words", ())),
             near_first=frozenset(" ".join(map(str, r[:2])) for r in row.get("near", ()) if r),
+            any_first=frozenset(" ".join(map(str, r[:2])) for r in row.get("anywhere", ()) if r),
         )
         for row in map(row_of, table)
         if row["kind"] != "list"
@@ -252,6 +254,8 @@ def weigh(words: list[str], hits: list[Hit]) -> None:
         for cue in cands:
             if cue.near and near.isdisjoint(cue.near_first):
                 continue  # the cheapest no, without a call
+            if cue.anywhere and text_words.isdisjoint(cue.any_first):
+                continue  # none of its phrases is in the text at all
             if cue.fires(h, at):
                 if cue.kind == "old":
                     h.mark("OLD")
