@@ -43,7 +43,7 @@ LABELS = {
     "seen_today": "Seen at the clinic today",
     "advice_given": "Advice only",
     "could_not_reach": "Could not reach",
-    "other": "Other (note)",
+    "other": "Other (write a note)",
     "appointment_booked": "Appointment booked",
     "sent_to_er": "Sent to the ER",
     "no_action_needed": "No action needed",
@@ -212,7 +212,7 @@ def resolve(
     if outcome not in ACCEPTED_OUTCOMES:
         raise TransitionError(f"unknown outcome {outcome!r}; one of {OUTCOMES}")
     if outcome in NOTE_REQUIRED and not note.strip():
-        raise TransitionError(f"say what became of the pet in the note ({LABELS[outcome]})")
+        raise TransitionError("for Other, write in the note what became of the pet")
     ticket = _load(session, ticket_id)
     _require_claim(session, ticket, user, now)
     ticket.status, ticket.outcome = "resolved", outcome
