@@ -11,6 +11,7 @@ def bench() -> None:
 
 
 def register(cli: click.Group) -> None:
+    from nightdesk.bench_faults import faults
     from nightdesk.bench_nlp import nlp_bench
     from nightdesk.bench_queue import queue
     from nightdesk.bench_voice import voice
@@ -18,4 +19,5 @@ def register(cli: click.Group) -> None:
     bench.add_command(voice)
     bench.add_command(nlp_bench)
     bench.add_command(queue)
+    bench.add_command(faults)
     cli.add_command(bench)

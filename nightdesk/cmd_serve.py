@@ -74,7 +74,7 @@ class WorkerSupervisor:
     """Keeps one worker process running: a worker that exits (kill -9, a crash) is started
     again, at once if it had run STEADY seconds, else with back-off up to MAX_DELAY."""
 
-    STEADY = 30.0
+    STEADY = 10.0
     MAX_DELAY = 30.0
 
     def __init__(self, spawn: Callable[[], subprocess.Popen[bytes]]) -> None:

