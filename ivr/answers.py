@@ -47,10 +47,29 @@ def answer_kind(text: str, *, language: str = prompts.DEFAULT_LANGUAGE) -> str:
     return "story"
 
 
+PERSON_REACH = 6  # words from "talk", "need", "is there" ... to the person asked for
+
+
 def asks_person(text: str, *, language: str = prompts.DEFAULT_LANGUAGE) -> bool:
-    """'can I talk to a person', 'put me through to someone': a person asked for, any wording."""
+    """'can I talk to a person', 'put me through to someone': a person asked for, any wording.
+
+    The person follows the asking within a few words, so "can someone call in the refill" or
+    "can someone check her records" ask for a refill and a record, not for a person now; a vague
+    person ("someone") counts after talk/speak/connect words only, not after "need"/"want"."""
     padded = _norm(text)
-    return _has(padded, "person", language) and _has(padded, "person_verb", language)
+    if not (_has(padded, "person", language) and _has(padded, "person_verb", language)):
+        return False  # the cheap no
+    vague = set(prompts.words("person_vague", language=language))
+    talk = prompts.words("person_talk", language=language)
+    for verb in prompts.words("person_verb", language=language):
+        at = padded.find(f" {verb} ")
+        while at >= 0:
+            after = " " + " ".join(padded[at + len(verb) + 2 :].split()[:PERSON_REACH]) + " "
+            for who in prompts.words("person", language=language):
+                if f" {who} " in after and (who not in vague or verb in talk):
+                    return True
+            at = padded.find(f" {verb} ", at + 1)
+    return False
 
 
 _TURNS = re.compile(r",|;|\.| but | oh | though | although | except | well | actually ")

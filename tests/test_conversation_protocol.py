@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from ivr.answers import asks_person
 from nightdesk.services import Services
 from tests.conftest import tickets
 from tests.sms_helpers import ER_NAME, Phone
@@ -278,3 +279,20 @@ def test_a_confirmation_answered_by_making_the_sign_small(
     assert not heard_er(first)
     assert first[-1].startswith("You mentioned"), first  # the one direct question
     assert heard_er(call.say(answer).says) is er
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("can I talk to a person", True),
+        ("is there a human I can talk to", True),
+        ("i need to talk to the vet now", True),
+        ("can i speak with someone", True),
+        # a request for something, made of someone: not a person asked for now
+        ("i need a refill on her thyroid pills, can someone call it in", False),
+        ("they want to know if she's up to date on rabies, can someone check her records", False),
+        ("i got charged twice, can someone look at that", False),
+    ],
+)
+def test_a_person_is_asked_for_only_when_the_words_ask_for_one(text: str, asked: bool) -> None:
+    assert asks_person(text) is asked
