@@ -260,6 +260,9 @@ def weigh(words: list[str], hits: list[Hit]) -> None:
                 if cue.kind == "old":
                     h.mark("OLD")
                     h.mark("RESOLVED")
+                    h.mark("DOUBT")  # not plainly now: a rule that still raises it asks first
+                    h.mark("FAR")
+                    h.why = cue.why
                     break
                 h.mark("DROP" if cue.kind == "drop" else "DOUBT")
                 if cue.id.startswith("distance."):

@@ -312,6 +312,8 @@ def _situation(h: Hit, out: Findings) -> None:
         if fact is not None:
             out.add(fact, h)
     elif label == "CONCERN" and not h.mods & NEG_OTHER:
-        out.add(f"concern.{h.rule.data['concern']}", h)
+        after = h.words[h.end] if h.end < len(h.words) else ""
+        if after not in h.rule.data.get("not_before", ()):  # "emergency surgery" is no claim
+            out.add(f"concern.{h.rule.data['concern']}", h)
     elif label == "INTENT" and not h.mods & NEG_OTHER:
         out.add(f"intent.{h.rule.data['intent']}", h)
