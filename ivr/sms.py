@@ -30,6 +30,7 @@ from tickets import media as media_store
 from tickets.media import media_items
 from tickets.models import Media, Ticket
 from tickets.outbound import mask
+from tickets.saved import keep
 from workers.queueing import enqueue
 from workers.tickets import file_ticket
 
@@ -84,6 +85,16 @@ def _fallback(svc: Services, policy: Policy, msg: Inbound, exc: BaseException) -
         saved = True
     except Exception as again:  # noqa: BLE001 - the owner must still get an answer
         log.error("could not save the text from %s: %r", mask(msg.caller), again)
+        saved = keep(  # Redis cannot take it: the database keeps it (tickets/saved.py)
+            svc.session,
+            channel="sms",
+            conv_id=msg.sid,
+            clinic_id=policy.clinic_id,
+            caller=msg.caller,
+            turns=[],
+            said=prompts.clean(msg.body, limit=16_000),
+            now=clock(),
+        )
     if urgent or not saved:
         params = {
             "er_name": policy.er.name,

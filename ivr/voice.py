@@ -23,6 +23,7 @@ from ivr.step_store import UNCHECKED, Conflict, Peek
 from ivr.twilio_sig import twilio_webhook, twiml_response
 from nightdesk.services import Services
 from tickets.outbound import mask
+from tickets.saved import keep
 from workers.queueing import enqueue
 from workers.tickets import file_ticket
 
@@ -145,6 +146,18 @@ def _with_fresh_state(sid: str, step_name: str, run: Callable[[Peek], str]) -> s
     raise Conflict(f"call …{sid[-6:]} kept changing during {step_name}")
 
 
+def _sound_urgent(svc: Services, policy: Policy, said: str) -> bool:
+    """Words the failed step never weighed ("he ate chocolate"): the engine weighs them now;
+    if it cannot, they count as urgent."""
+    if not said.strip():
+        return False
+    try:
+        verdict = svc.triage.analyze([prompts.clean(said)], now=policy.local(clock()))
+    except Exception:  # noqa: BLE001 - the caller must still hear something
+        return True
+    return verdict.disposition != "routine"
+
+
 def _fallback(svc: Services, sid: str, policy: Policy | None, exc: BaseException) -> str:
     """Log, then give the caller safe words and keep what they said (never a 500)."""
     log.error("voice flow failed for call …%s: %r", sid[-6:], exc, exc_info=exc)
@@ -170,12 +183,29 @@ def _fallback(svc: Services, sid: str, policy: Policy | None, exc: BaseException
             saved = True
     except Exception as again:  # noqa: BLE001 - the caller must still hear something
         log.error("could not save call …%s after the failure: %r", sid[-6:], again)
+        if policy is not None:  # Redis cannot take it: the database keeps it (tickets/saved.py)
+            saved = keep(
+                svc.session,
+                channel="voice",
+                conv_id=sid,
+                clinic_id=policy.clinic_id,
+                caller=request.form.get("From", ""),
+                turns=conv.turns if conv is not None else [],
+                said=""
+                if conv is not None
+                else prompts.clean(request.form.get("SpeechResult") or ""),
+                now=clock(),
+            )
     resp = VoiceResponse()
     if policy is None:
         resp.say(prompts.render("unknown_number"))
     else:
         urgent = (
-            not saved or conv is None or conv.disposition != "routine" or conv.state == "emergency"
+            not saved
+            or _sound_urgent(svc, policy, request.form.get("SpeechResult") or "")
+            or conv is None
+            or conv.disposition != "routine"
+            or conv.state == "emergency"
         )
         params = {
             "er_name": policy.er.name,

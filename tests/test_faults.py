@@ -20,8 +20,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from config.settings import Settings
-from nightdesk.bench_faults import BACKUP, CLINIC, EMERGENCY, POLICY, PRIMARY, RedisServer
 from nightdesk.cmd_serve import WorkerSupervisor
+from nightdesk.fault_stack import BACKUP, CLINIC, EMERGENCY, POLICY, PRIMARY, RedisServer
 from nightdesk.services import build_services
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE, sign
 from tests.twilio_api import TwilioAPI

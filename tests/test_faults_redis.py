@@ -1,4 +1,5 @@
-"""Redis that reads but cannot write (memory full): no false promise, and no call left unfiled.
+"""Redis that reads but cannot write (memory full): the database keeps the call, no false promise,
+and no call left unfiled.
 
 The real embedded Redis is made full (`maxmemory` 1 byte, `noeviction`): every write fails while
 reads still work, as in production when memory runs out.
@@ -6,6 +7,8 @@ reads still work, as in production when memory runs out.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,14 +18,19 @@ from typing import Any
 import pytest
 from flask import Flask
 from redis import Redis
+from sqlalchemy import select
 
+from config.settings import Settings
 from nightdesk.services import Services
 from tests.conftest import tickets
+from tests.twilio_api import TwilioAPI
 from tests.voice_helpers import CALLER, Call
-from workers.reconcile import reconcile
+from tickets.models import Contact
+from workers.reconcile import file_saved, reconcile
 
 NIGHT = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)  # Monday 22:00 in Chicago: closed
 STORY = "my dog Max has been scratching his ears and shaking his head since Tuesday"
+EMERGENCY = "my dog Rex ate a whole bar of dark chocolate twenty minutes ago and he is shaking"
 
 
 @pytest.fixture
@@ -40,17 +48,64 @@ def full(redis: Redis) -> Iterator[None]:
         redis.config_set("maxmemory", "0")
 
 
-def test_a_caller_is_not_told_the_call_was_saved_when_it_was_not(
+def test_words_redis_cannot_take_are_kept_in_the_database_and_filed(
+    call: Call,
+    redis: Redis,
+    services: Services,
+    twilio_api: TwilioAPI,
+    run_worker: Callable[[], int],
+) -> None:
+    call.start()
+    with full(redis):
+        answer = call.say(EMERGENCY)
+    assert answer.status == 200 and answer.root.find("Hangup") is not None
+    policy = services.policies.for_number(call.to)
+    assert policy is not None and policy.er.name in answer.text  # ER guidance, at once
+    assert tickets(services) == []
+    assert file_saved(NIGHT) == 1  # what the sweep does every 10 s once Redis is back
+    run_worker()
+    [ticket] = tickets(services)
+    assert ticket.caller == CALLER and ticket.disposition == "emergency"
+    assert "chocolate" in str(ticket.transcript)
+    assert [m["To"] for m in twilio_api.messages()] == [CALLER]  # the ER details by SMS
+    with services.session() as s:  # the saved row became the call's own contact
+        assert [c.source_key for c in s.scalars(select(Contact))] == [f"call:{call.sid}"]
+    assert file_saved(NIGHT) == 0
+
+
+def test_a_routine_caller_is_told_saved_because_the_database_kept_it(
     call: Call, redis: Redis, services: Services
 ) -> None:
     call.start()
     with full(redis):
-        answer = call.say(STORY)  # routine words: before, this got "I've saved your call"
+        answer = call.say(STORY)  # weighed in the fallback: routine
+    assert "saved your call" in answer.text
+    with services.session() as s:
+        [kept] = s.scalars(select(Contact))
+    assert kept.ticket_id is None and STORY in str(kept.transcript)
+
+
+def test_when_neither_redis_nor_the_database_can_keep_it_the_caller_hears_the_er(
+    call: Call, redis: Redis, services: Services, settings: Settings
+) -> None:
+    if not services.settings.sqlalchemy_url.startswith("sqlite"):
+        pytest.skip("the lock is SQLite's")
+    call.start()
+    lock = sqlite3.connect(services.settings.sqlalchemy_url.split("///", 1)[1])
+    lock.execute("BEGIN EXCLUSIVE")
+    try:
+        t0 = time.monotonic()
+        with full(redis):
+            answer = call.say(STORY)  # routine words: before, "I've saved your call"
+        took = time.monotonic() - t0
+    finally:
+        lock.rollback()
+        lock.close()
     assert answer.status == 200
     assert "saved your call" not in answer.text
-    er = services.policies.for_number(call.to)
-    assert er is not None and er.er.name in answer.text  # the ER guidance instead
-    assert answer.root.find("Hangup") is not None
+    policy = services.policies.for_number(call.to)
+    assert policy is not None and policy.er.name in answer.text
+    assert took < 2.0, took  # the database waits 1 s for its lock here, not 15
 
 
 def test_a_call_whose_hang_up_could_not_be_queued_is_filed_by_the_reconciler(

@@ -268,13 +268,15 @@ def test_an_error_inside_the_flow_gives_a_safe_answer_and_saves_the_call(
     assert conv is not None
     conv.state = "a-state-this-version-does-not-know"  # e.g. written by an older release
     store.save(conv)
-    reply = call.say("My rabbit Clover is not eating")
+    reply = call.say("My rabbit Clover has a little dandruff on her back")
     assert_xml(reply)
     assert reply.says == [text("fallback_callback")]
     assert reply.root.find("Hangup") is not None
     run_worker()
     [ticket] = tickets(services)
-    assert any(t["text"] == "My rabbit Clover is not eating" for t in ticket.transcript)
+    assert any(
+        t["text"] == "My rabbit Clover has a little dandruff on her back" for t in ticket.transcript
+    )
 
 
 def test_unknown_number_gets_a_clear_message_and_a_log_line(

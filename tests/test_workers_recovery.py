@@ -19,8 +19,8 @@ from redis import Redis
 from rq import Queue, Retry, Worker
 from rq.serializers import JSONSerializer
 
-from nightdesk.bench_faults import RedisServer
 from nightdesk.cmd_serve import WorkerSupervisor
+from nightdesk.fault_stack import RedisServer
 from tickets import db
 from workers.__main__ import work_until_stopped
 

@@ -41,9 +41,10 @@ def sweep_outbox() -> dict[str, int]:
     now = utcnow()
     schedule_next(svc.queue, now=now)
     counts = sweep(svc.queue, now)
-    if _slot(now) % RECONCILE_EVERY == 0:
-        from workers.reconcile import reconcile
+    from workers.reconcile import file_saved, reconcile
 
+    counts["saved_filed"] = file_saved(now)
+    if _slot(now) % RECONCILE_EVERY == 0:
         counts["reconciled"] = reconcile(svc.queue, now)
     return counts
 
