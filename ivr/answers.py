@@ -99,6 +99,11 @@ def minimal(text: str, *, language: str = prompts.DEFAULT_LANGUAGE) -> bool:
     return _has(_norm(text), "minimal", language)
 
 
+def past_only(text: str, *, language: str = prompts.DEFAULT_LANGUAGE) -> bool:
+    """An answer that puts the sign in the past ("just that one last week, nothing since")."""
+    return _has(_norm(text), "past_only", language)
+
+
 def says_no(text: str, *, language: str = prompts.DEFAULT_LANGUAGE) -> bool:
     """A no anywhere in the answer ("a bit sore on the lip, no", "not really straining")."""
     padded = _norm(text)

@@ -19,7 +19,15 @@ from config import phones
 from config.policy import Policy
 from ivr import prompts
 from ivr import protocol as protocol_file
-from ivr.answers import after_the_no, answer_kind, asks_person, harmless, minimal, says_no
+from ivr.answers import (
+    after_the_no,
+    answer_kind,
+    asks_person,
+    harmless,
+    minimal,
+    past_only,
+    says_no,
+)
 from ivr.flow_model import (
     DIGITS,
     HANGUP,
@@ -412,6 +420,12 @@ class _Step:
         plain = any(e.code == code and e.strength == "clear" for e in alone.red_flag_evidence)
         if plain:
             kind = "yes"  # the answer says it plainly
+        elif (
+            kind == "story"
+            and minimal(text, language=conv.language)
+            and past_only(text, language=conv.language)
+        ):
+            kind = "no"  # "just that one on friday, nothing since": made small and put in the past
         elif (
             kind == "story"
             and minimal(text, language=conv.language)

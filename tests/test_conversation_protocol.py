@@ -296,3 +296,29 @@ def test_a_confirmation_answered_by_making_the_sign_small(
 )
 def test_a_person_is_asked_for_only_when_the_words_ask_for_one(text: str, asked: bool) -> None:
     assert asks_person(text) is asked
+
+
+def test_a_confirmation_answered_by_putting_the_sign_in_the_past_is_a_no(
+    clock: list[datetime], signed_post: Callable[..., Any]
+) -> None:
+    call = new_call(signed_post)
+    call.start()
+    said = call.say(
+        "my cat rocky got in a fight with the neighbor's tom last week, and tonight this lump on "
+        "his cheek just burst open and there's pus and it stinks"
+    ).says
+    confirmed = False
+    for _ in range(12):
+        if call.last is None or call.last.gather is None or heard_er(said):
+            break
+        asked = said[-1]
+        if asked.startswith("You mentioned"):
+            confirmed = True
+            answer = "just that bite from the fight last week"
+        elif "bleeding heavily" in asked:
+            answer = "no, just pus and a little pink, the lump from the fight, it's draining"
+        else:
+            answer = "no"
+        said += call.say(answer).says
+    assert confirmed
+    assert not heard_er(said)

@@ -128,6 +128,22 @@ CASES: list[tuple[str, str, dict[str, str]]] = [
         "emergency",
         {"foreign_body": "clear"},
     ),  # fmt: skip
+    # a face blown up like a balloon is a swelling, not a bloat; a person's snake bite is theirs
+    ("my dog's face has blown up like a balloon, he was chasing bees", "urgent", {}),
+    (
+        "my husband got bit by a rattlesnake on our hike today, he's in the hospital",
+        "emergency",
+        {"toxin": "doubtful"},
+    ),  # fmt: skip
+    # long ago and normal since, on a weekday: old, not now; 'emergency surgery' is no claim
+    ("on sunday my dog had a seizure, it lasted a minute, and he's been totally normal since",
+     "urgent", {}),  # fmt: skip
+    (
+        "two years ago my dog had bloat, his stomach flipped and he had emergency surgery, and "
+        "ever since then i panic every time he burps",
+        "emergency",
+        {"severe_gi": "doubtful"},
+    ),  # fmt: skip
     # heavy bleeding in plain words, with no "blood"
     (
         "i cut his nail too short, it's still dripping and there's drops all over the floor",
