@@ -215,18 +215,23 @@ def redis_outage(s: Stack, calls: int, down: float, *, seed: int = 2) -> list[st
         lambda: s.scalar("select count(*) from contact where ticket_id is not null") >= calls,
         timeout=240,
     )
+    after = time.monotonic() - back
+    wait_until(lambda: settled(s)[1] == 0, timeout=60)
     filed = int(s.scalar("select count(*) from contact where ticket_id is not null"))
+    emergencies = int(s.scalar("select count(*) from ticket where disposition = 'emergency'"))
+    er_sms = int(s.scalar("select count(*) from outbound_message where purpose = 'er_details'"))
+    total, open_ = settled(s)
     lat = sorted(d.latencies)
     return [
         f"Redis killed for {down:.0f} s while {calls} calls came in (one every 0.4 s, a caller "
-        "answering 0.3 s after each prompt):",
+        "answering 0.3 s after each prompt; every 4th an emergency):",
         f"  webhooks {len(lat)}: max {lat[-1] * 1000:.0f} ms (target <= 2000 ms), p99 "
         f"{lat[int(len(lat) * 0.99) - 1] * 1000:.0f} ms; non-200 {d.errors}; invalid TwiML "
         f"{len(bad)}",
         f"  calls filed {filed}/{calls}"
-        + (f", all within {took:.0f} s" if took is not None else "")
-        + f" of Redis being back ({time.monotonic() - back:.0f} s waited); "
-        f"lost {calls - filed}",
+        + (f" (the last {after:.0f} s after Redis was back)" if took is not None else "")
+        + f"; lost {calls - filed}; emergency tickets {emergencies}, ER SMS {er_sms}, "
+        f"messages sent {total - open_}/{total}, duplicates {s.twilio.duplicates()}",
     ]
 
 
