@@ -144,6 +144,22 @@ CASES: list[tuple[str, str, dict[str, str]]] = [
         "emergency",
         {"severe_gi": "doubtful"},
     ),  # fmt: skip
+    # how owners write it (a real-owner set's misses, and their kin)
+    ("Dog ate meds", "emergency", {"toxin": "clear"}),
+    ("my dog ate half of a steroid pill that isn't for him", "emergency", {"toxin": "clear"}),
+    ("my dog ate a pill off the floor", "emergency", {"toxin": "clear"}),
+    ("he got into my painkillers", "emergency", {"toxin": "clear"}),
+    ("dog ate half a yule log", "emergency", {"toxin": "clear"}),
+    ("my lab ate a chocolate bar", "emergency", {"toxin": "clear"}),
+    ("my dog was bitten by a pitbull and won't come out of his crate", "emergency",
+     {"trauma": "clear"}),  # fmt: skip
+    ("a coyote attacked my cat", "emergency", {"trauma": "clear"}),
+    ("dog stiffened his whole body and was shaking uncontrollably", "emergency",
+     {"neuro": "clear"}),  # fmt: skip
+    ("my cat hates her pill", "routine", {}),
+    ("my son ate half his halloween candy and threw up, my cat is due for her shots", "emergency",
+     {"toxin": "doubtful"}),  # fmt: skip
+    ("the cat bit me when i gave her a pill, i'm bleeding all over the place", "routine", {}),
     # heavy bleeding in plain words, with no "blood"
     (
         "i cut his nail too short, it's still dripping and there's drops all over the floor",
