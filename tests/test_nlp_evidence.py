@@ -136,8 +136,11 @@ CASES: list[tuple[str, str, dict[str, str]]] = [
         {"toxin": "doubtful"},
     ),  # fmt: skip
     # long ago and normal since, on a weekday: old, not now; 'emergency surgery' is no claim
-    ("on sunday my dog had a seizure, it lasted a minute, and he's been totally normal since",
-     "urgent", {}),  # fmt: skip
+    (
+        "on sunday my dog had a seizure, it lasted a minute, and he's been totally normal since",
+        "urgent",
+        {},
+    ),  # fmt: skip
     (
         "two years ago my dog had bloat, his stomach flipped and he had emergency surgery, and "
         "ever since then i panic every time he burps",
@@ -151,14 +154,23 @@ CASES: list[tuple[str, str, dict[str, str]]] = [
     ("he got into my painkillers", "emergency", {"toxin": "clear"}),
     ("dog ate half a yule log", "emergency", {"toxin": "clear"}),
     ("my lab ate a chocolate bar", "emergency", {"toxin": "clear"}),
-    ("my dog was bitten by a pitbull and won't come out of his crate", "emergency",
-     {"trauma": "clear"}),  # fmt: skip
+    (
+        "my dog was bitten by a pitbull and won't come out of his crate",
+        "emergency",
+        {"trauma": "clear"},
+    ),  # fmt: skip
     ("a coyote attacked my cat", "emergency", {"trauma": "clear"}),
-    ("dog stiffened his whole body and was shaking uncontrollably", "emergency",
-     {"neuro": "clear"}),  # fmt: skip
+    (
+        "dog stiffened his whole body and was shaking uncontrollably",
+        "emergency",
+        {"neuro": "clear"},
+    ),  # fmt: skip
     ("my cat hates her pill", "routine", {}),
-    ("my son ate half his halloween candy and threw up, my cat is due for her shots", "emergency",
-     {"toxin": "doubtful"}),  # fmt: skip
+    (
+        "my son ate half his halloween candy and threw up, my cat is due for her shots",
+        "emergency",
+        {"toxin": "doubtful"},
+    ),  # fmt: skip
     ("the cat bit me when i gave her a pill, i'm bleeding all over the place", "routine", {}),
     # heavy bleeding in plain words, with no "blood"
     (
