@@ -60,8 +60,6 @@ class Cue:
         return h.label in self.labels
 
     def fires(self, h: Hit, at: _Around) -> bool:
-        if self.near and at.near_words.isdisjoint(self.near_first):
-            return False  # no phrase of it starts near the hit: the cheapest no, first
         if self.words and h.text not in self.words:
             return False
         words = at.words
