@@ -10,7 +10,7 @@ actions. Flask-free: the web app, the jobs and `policy explain` all use it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -155,8 +155,16 @@ AGENT_FLAGS = frozenset({"toxin", "foreign_body"})  # raised by what was eaten, 
 class _Step:
     """The working state of one step(): a copy of the conversation plus what to say and do."""
 
-    def __init__(self, conv: Conversation, engine: TriageEngine, policy: Policy, now: datetime):
+    def __init__(
+        self,
+        conv: Conversation,
+        engine: TriageEngine,
+        policy: Policy,
+        now: datetime,
+        pages_tonight: Callable[[], int] | None = None,
+    ):
         self.conv, self.engine, self.policy, self.now = conv, engine, policy, _utc(now)
+        self.pages_tonight = pages_tonight or (lambda: 0)  # read only when a page is weighed
         self.protocol = protocol_file.load()
         self.say: list[Prompt] = []
         self.actions: list[str] = []
@@ -470,7 +478,9 @@ class _Step:
         conv.person_asks += 1
         conv.raise_floor("urgent", "urgent: the caller asked for a person")
         flags = conv.verdict.get("flags") or []
-        decision = policy.page_decision(conv.disposition, flags, conv.caller, self.now, 0)
+        decision = policy.page_decision(
+            conv.disposition, flags, conv.caller, self.now, self.pages_tonight()
+        )  # the nightly limit as the filing job will see it: the line promises what it does
         params = _params(conv, policy)
         if decision.page:  # the ticket is filed now, and its filing job pages
             self.say.append(Prompt("ack_person_vet", params))
@@ -543,10 +553,19 @@ class _Step:
 
 
 def step(
-    conversation: Conversation, event: Event, *, engine: TriageEngine, policy: Policy, now: datetime
+    conversation: Conversation,
+    event: Event,
+    *,
+    engine: TriageEngine,
+    policy: Policy,
+    now: datetime,
+    pages_tonight: Callable[[], int] | None = None,
 ) -> Reply:
-    """Advance the conversation by one caller event; the input is not modified."""
-    st = _Step(conversation.copy(), engine, policy, now)
+    """Advance the conversation by one caller event; the input is not modified.
+
+    `pages_tonight` counts the clinic's pages tonight, asked only when a caller's request for a
+    person is weighed against the policy's nightly limit (none given: 0)."""
+    st = _Step(conversation.copy(), engine, policy, now, pages_tonight)
     conv = st.conv
     conv.turn_no += 1
     if event.kind == HANGUP:

@@ -227,7 +227,14 @@ def _advance(
     if was_done:  # a text after the closing joins the same contact: the engine hears it anew
         conv.done, conv.state, conv.ended_reason = False, "open", ""
     n = len(conv.turns)
-    reply = step(conv, Event.speech(full), engine=engine, policy=policy, now=now)
+    reply = step(
+        conv,
+        Event.speech(full),
+        engine=engine,
+        policy=policy,
+        now=now,
+        pages_tonight=svc.pages_tonight(policy, now),
+    )
     new = reply.conversation
     for turn in new.turns[n:]:  # the engine trims what it echoes; the transcript keeps it all
         if turn["role"] == "caller":

@@ -116,7 +116,15 @@ def _advance(
     svc: Services, step_name: str, conv: Conversation, policy: Policy, event: Event, version: str
 ) -> str:
     """One step, committed with its answer in one round trip; a duplicate gets the first answer."""
-    reply = step(conv, event, engine=svc.triage, policy=policy, now=clock())
+    now = clock()
+    reply = step(
+        conv,
+        event,
+        engine=svc.triage,
+        policy=policy,
+        now=now,
+        pages_tonight=svc.pages_tonight(policy, now),
+    )
     twiml = str(render(reply, policy))
     new = reply.conversation
     earlier = svc.steps.commit(new, step_name, twiml, version=version)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,7 +16,7 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from config.policy import Policies
+from config.policy import Policies, Policy
 from config.settings import Settings
 from tickets import db
 
@@ -126,6 +128,24 @@ class Services:
         from nlp import load_engine
 
         return load_engine()
+
+    def pages_tonight(self, policy: Policy, now: datetime) -> Callable[[], int]:
+        """A count of the clinic's pages tonight, made when asked (a step asks only when a
+        caller's request for a person meets the nightly limit); 0 if the database cannot say,
+        and the filing job decides by its own count."""
+
+        def count() -> int:
+            from sqlalchemy.exc import SQLAlchemyError
+
+            from tickets.paging import pages_tonight
+
+            try:
+                with self.session() as s:
+                    return pages_tonight(s, policy, now)
+            except SQLAlchemyError:
+                return 0
+
+        return count
 
     @cached_property
     def twilio(self) -> Client | None:

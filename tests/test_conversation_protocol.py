@@ -322,3 +322,64 @@ def test_a_confirmation_answered_by_putting_the_sign_in_the_past_is_a_no(
         said += call.say(answer).says
     assert confirmed
     assert not heard_er(said)
+
+
+@pytest.mark.parametrize(("pages", "promise"), [(0, "ack_person_vet"), (1, "ack_person")])
+def test_a_page_is_promised_only_within_the_nightly_limit(pages: int, promise: str) -> None:
+    """harbor.yaml allows one page a night: with it used, a person asked for hears the honest
+    callback time, not 'I'm paging the on-call vet' (the filing job would not page)."""
+    from pathlib import Path
+
+    from config.policy import load_policy
+    from ivr.conversation import new_conversation, step
+    from ivr.flow_model import START, Event
+    from nlp import load_engine
+
+    policy = load_policy(Path(__file__).parent / "data" / "policies" / "harbor.yaml")
+    now = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+    assert not policy.is_open(now)
+    engine = load_engine()
+    conv = new_conversation(
+        channel="voice", conv_id="c1", policy=policy, caller="+15555550123", now=now
+    )
+    reply = step(conv, Event(START), engine=engine, policy=policy, now=now)
+    reply = step(
+        reply.conversation,
+        Event.speech("hershey got into the pantry tonight"),
+        engine=engine,
+        policy=policy,
+        now=now,
+    )
+    asked: list[int] = []
+
+    def tonight() -> int:
+        asked.append(pages)
+        return pages
+
+    reply = step(
+        reply.conversation,
+        Event.speech("can I talk to a person"),
+        engine=engine,
+        policy=policy,
+        now=now,
+        pages_tonight=tonight,
+    )
+    assert [p.key for p in reply.say][:1] == [promise]
+    assert asked == [pages]  # counted once, when the request was weighed
+    assert ("page_on_call" in reply.actions) is (pages == 0)
+
+
+def test_the_services_count_tonights_pages(services: Services) -> None:
+    from tests.test_dashboard_fixtures import make_ticket
+    from tickets.models import Page
+
+    policy = services.policies.all[0]
+    now = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+    count = services.pages_tonight(policy, now)
+    assert count() == 0
+    with services.session() as s:
+        ticket = make_ticket(s, disposition="emergency", now=now)
+        s.add(Page(key="page:t:primary", ticket_id=ticket.id, clinic_id=policy.clinic_id,
+                   person="kim", phone="+15555550142", level="primary", sent_at=now))  # fmt: skip
+        s.commit()
+    assert count() == 1  # counted when asked, not when made
