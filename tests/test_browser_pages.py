@@ -3,7 +3,6 @@ transcript after a real emergency call. Each saves its screenshot in docs/."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -12,48 +11,28 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import select, update
-from werkzeug.serving import make_server
 
 from nightdesk.services import Services
-from tests.test_browser_queue import ARGS, CHROMIUM
+from tests.browser import NEEDS_CHROMIUM, chromium, serving, sqlite_url
 from tests.test_dashboard_fixtures import PASSWORD, make_user
 from tests.test_voice_calls import NIGHT, Call
 from tickets.models import OutboundMessage, Ticket
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
-    """Browser tests run once, on SQLite (the HTTP tests cover PostgreSQL)."""
-    from tickets import db
-
-    url = f"sqlite:///{tmp_path / 'browser.sqlite3'}"
-    eng = db.make_engine(url)
-    db.upgrade(eng)
-    eng.dispose()
-    return url
+    return sqlite_url(tmp_path)
 
 
 @pytest.fixture
 def base_url(services: Services) -> Iterator[str]:
     from ivr import create_app
 
-    app = create_app(services, test_config={"NIGHTDESK_CLOCK": lambda: NIGHT})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(create_app(services, test_config={"NIGHTDESK_CLOCK": lambda: NIGHT})) as url:
+        yield url
 
 
 @pytest.fixture
@@ -65,14 +44,10 @@ def page(browser_context: Any) -> Any:
 
 @pytest.fixture
 def browser_context() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         yield context
         context.close()
-        browser.close()
 
 
 def style(page: Any, selector: str, prop: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -12,66 +11,33 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from nightdesk.services import Services
+from tests.browser import NEEDS_CHROMIUM, chromium, serving, sqlite_url
 from tests.test_dashboard_fixtures import PASSWORD, make_ticket, make_user
 from tests.test_voice_calls import NIGHT, Call
 from tickets.models import Ticket, utcnow
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
-    """Browser tests run once, on SQLite (the HTTP tests cover PostgreSQL)."""
-    from tickets import db
-
-    url = f"sqlite:///{tmp_path / 'browser.sqlite3'}"
-    eng = db.make_engine(url)
-    db.upgrade(eng)
-    eng.dispose()
-    return url
+    return sqlite_url(tmp_path)
 
 
 @pytest.fixture
 def base_url(services: Services) -> Iterator[str]:
     from ivr import create_app
 
-    app = create_app(services, test_config={"NIGHTDESK_POLL_MS": 500})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(create_app(services, test_config={"NIGHTDESK_POLL_MS": 500})) as url:
+        yield url
 
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 SEED = [

@@ -4,42 +4,27 @@ the test seeded; the charts are drawn by Chart.js; the screenshot goes to docs/r
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from config.policy import Policy
 from nightdesk.services import Services
-from tests.test_browser_queue import ARGS, CHROMIUM
+from tests.browser import NEEDS_CHROMIUM, chromium, serving, sqlite_url
 from tests.test_dashboard_fixtures import PASSWORD, make_user
 from tests.test_report import NIGHT, _expected, _seed
 from tickets.nights import night
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
-    """Browser tests run once, on SQLite (tests/test_report.py covers PostgreSQL)."""
-    from tickets import db
-
-    url = f"sqlite:///{tmp_path / 'browser.sqlite3'}"
-    eng = db.make_engine(url)
-    db.upgrade(eng)
-    eng.dispose()
-    return url
+    return sqlite_url(tmp_path)
 
 
 @pytest.fixture
@@ -59,26 +44,16 @@ def morning(policy: Policy) -> Any:
 def base_url(services: Services, morning: Any) -> Iterator[str]:
     from ivr import create_app
 
-    app = create_app(services, test_config={"NIGHTDESK_CLOCK": lambda: morning})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(create_app(services, test_config={"NIGHTDESK_CLOCK": lambda: morning})) as url:
+        yield url
 
 
 @pytest.fixture
 def page() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         yield context.new_page()
         context.close()
-        browser.close()
 
 
 def _n(page: Any, selector: str) -> int:

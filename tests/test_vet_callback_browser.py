@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import itertools
 import os
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from nightdesk.services import Services
-from tests.test_browser_queue import ARGS, CHROMIUM
+from tests.browser import NEEDS_CHROMIUM, chromium, serving, sqlite_url
 from tests.test_dashboard_fixtures import PASSWORD, make_user
 from tests.test_vet_callback import (
     NIGHT,
@@ -28,26 +26,13 @@ from tests.test_vet_callback import (
 from tests.twilio_api import TwilioAPI
 from tests.voice_helpers import CLINIC, Call
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 _sids = itertools.count(500)
 
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
-    """Browser tests run once, on SQLite (the HTTP tests cover PostgreSQL)."""
-    from tickets import db
-
-    url = f"sqlite:///{tmp_path / 'browser.sqlite3'}"
-    eng = db.make_engine(url)
-    db.upgrade(eng)
-    eng.dispose()
-    return url
+    return sqlite_url(tmp_path)
 
 
 @pytest.fixture
@@ -69,24 +54,14 @@ def dial_in(app: Flask, signed_post: Callable[..., Any]) -> Callable[..., Call]:
 def base_url(services: Services) -> Iterator[str]:
     from ivr import create_app
 
-    app = create_app(services, test_config={"NIGHTDESK_CLOCK": lambda: NIGHT})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(create_app(services, test_config={"NIGHTDESK_CLOCK": lambda: NIGHT})) as url:
+        yield url
 
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def test_the_desk_sees_the_vets_call_back_on_the_ticket(
