@@ -25,6 +25,7 @@ import signal
 import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from redis import Redis
@@ -123,13 +124,19 @@ def _text(value: bytes | str | None) -> str | None:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process `pid` runs; a zombie (killed, not yet reaped: a dead worker's
+    scheduler whose new parent is slow to reap) is not."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:  # Linux: the state after the command name in /proc/<pid>/stat
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
 
 
 def work_until_stopped(
