@@ -52,6 +52,7 @@ JOB_MODULES = (
 WORKER_TTL = 20  # RQ blocks on the queue WORKER_TTL - 15 s at a time, then runs maintenance
 MAINTENANCE = 10  # seconds between passes that retry the jobs of dead workers
 BACKOFF_MAX = 30.0
+STEADY = 60.0  # a worker that ran this long before quitting starts the back-off afresh
 _AT_FORK = False
 
 
@@ -157,6 +158,7 @@ def work_until_stopped(
     delay = 1.0
     while True:
         worker = make_worker()
+        started = time.monotonic()
         try:
             on_start()
             worker.work(burst=burst, with_scheduler=with_scheduler)
@@ -164,11 +166,12 @@ def work_until_stopped(
             log.warning("worker stopped on a Redis error: %s", type(exc).__name__)
         if burst or worker.stop_requested:
             return restarts
-        stop = _wait_for_redis(redis, delay, sleep)
-        if stop:
+        if time.monotonic() - started > STEADY:
+            delay = 1.0  # it had been working: this is a new outage, not the same one
+        if _wait_for_redis(redis, delay, sleep):
             return restarts
         restarts += 1
-        delay = min(delay * 2, BACKOFF_MAX) if restarts < 8 else BACKOFF_MAX
+        delay = min(delay * 2, BACKOFF_MAX)
         log.warning("Redis is reachable again: starting a new worker (restart %d)", restarts)
 
 
