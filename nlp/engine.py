@@ -226,7 +226,8 @@ QUIET = frozenset({"HYPO", "HIST", "OTHER", "RESOLVED", "NEG"})
 QUIET_LABELS = frozenset({"INTENT", "HYPO", "HIST", "OTHER", "RESOLVED"})
 STATE_VERBS = frozenset({"keeps", "kept", "started", "starting", "wont", "cant", "seems", "looks",
                          "hes", "shes", "is", "been"})  # fmt: skip
-PLAIN = frozenset({"really", "very", "just", "still", "kind", "kinda", "sort", "sorta", "acting",
+PLAIN = frozenset({"clingy", "needy", "cuddly", "bossy", "spoiled", "vocal", "whiny",
+                   "really", "very", "just", "still", "kind", "kinda", "sort", "sorta", "acting",
                    "doing", "being", "getting", "going", "having", "there", "here", "this", "that",
                    "what", "with", "from", "about", "like", "them", "they", "some", "more", "much",
                    "also", "always", "ever", "even", "fine", "okay", "good", "great", "happy",

@@ -217,6 +217,14 @@ def _candidates_of(rule_id: str, label: str, code: str) -> tuple[Cue, ...]:
 
 
 @lru_cache(maxsize=4096)
+def _named(rule_id: str, code: str) -> tuple[Cue, ...]:
+    """The cues that name this rule or symptom code itself (a sign that raises no red flag,
+    "kennel cough" in "the kennel cough vaccine", is weighed by these only)."""
+    by_rule, by_code, _ = _index()
+    return tuple(sorted((*by_rule.get(rule_id, ()), *by_code.get(code, ())), key=lambda c: c.rank))
+
+
+@lru_cache(maxsize=4096)
 def _plan(rule_id: str, label: str, code: str) -> tuple[tuple[Cue, ...], frozenset[str] | None]:
     """The cues for a hit of this rule, label and code, and (when every one of them needs a
     phrase near the hit) the first words of those phrases: none near, none can fire."""
@@ -234,8 +242,9 @@ def weigh(words: list[str], hits: list[Hit]) -> None:
     text_words: frozenset[str] = frozenset()
     for h in hits:
         label = h.label
-        if label not in AGENT_LABELS and (label != "SYM" or (h.code or "") not in FLAG_OF):
-            continue  # only words that can raise a red flag are weighed
+        flaggable = label in AGENT_LABELS or (label == "SYM" and (h.code or "") in FLAG_OF)
+        if not flaggable and not (label == "SYM" and _named(h.rule.id, h.code or "")):
+            continue  # words that can raise a red flag are weighed, others only by rows naming them
         if stops is None:
             whole, stops = _pad(words), _stops(words)
             text_words = frozenset(words).union(
@@ -243,6 +252,8 @@ def weigh(words: list[str], hits: list[Hit]) -> None:
             )
         at = _Around(words, whole, h, stops)
         cands, firsts = _plan(h.rule.id, label, h.code or "")
+        if not flaggable:
+            cands, firsts, long_story = _named(h.rule.id, h.code or ""), None, False
         near = text_words  # a phrase not in the text at all is not near the hit either
         if firsts is not None and near.isdisjoint(firsts):
             if long_story:

@@ -313,7 +313,10 @@ def _situation(h: Hit, out: Findings) -> None:
             out.add(fact, h)
     elif label == "CONCERN" and not h.mods & NEG_OTHER:
         after = h.words[h.end] if h.end < len(h.words) else ""
-        if after not in h.rule.data.get("not_before", ()):  # "emergency surgery" is no claim
+        before = h.words[h.start - 1] if h.start > 0 else ""
+        if after not in h.rule.data.get("not_before", ()) and before not in h.rule.data.get(
+            "not_after", ()
+        ):  # "emergency surgery", "i'm dying lol", "bring her in sometime" are no claim
             out.add(f"concern.{h.rule.data['concern']}", h)
     elif label == "INTENT" and not h.mods & NEG_OTHER:
         out.add(f"intent.{h.rule.data['intent']}", h)

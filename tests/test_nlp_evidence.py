@@ -172,6 +172,27 @@ CASES: list[tuple[str, str, dict[str, str]]] = [
         {"toxin": "doubtful"},
     ),  # fmt: skip
     ("the cat bit me when i gave her a pill, i'm bleeding all over the place", "routine", {}),
+    # no claim of an emergency: the owner's "I'm dying", "bring her in sometime"
+    (
+        "my cat screams at 4am every day for breakfast, im dying lol, how do i make her stop",
+        "emergency",
+        {"severe_pain": "doubtful"},
+    ),  # fmt: skip
+    (
+        "she threw up once this morning and is totally normal since, should i bring her in "
+        "sometime",
+        "routine",
+        {},
+    ),  # fmt: skip
+    ("help my dog is dying", "urgent", {}),
+    # a vaccine named for an illness, a toy's eye, a behaviour that is no sign
+    ("the boarding place needs proof of my dog's kennel cough vaccine", "routine", {}),
+    ("my dog has kennel cough", "urgent", {}),
+    ("my puppy ripped the eye off his stuffed bear, the eye popped out", "routine", {}),
+    ("her eye popped out", "emergency", {"eye_trauma": "clear"}),
+    ("my dog has been clingy since he saw the accident", "routine", {}),
+    # water that will not stay down
+    ("she throws up even water, every time she drinks", "emergency", {"severe_gi": "clear"}),
     # heavy bleeding in plain words, with no "blood"
     (
         "i cut his nail too short, it's still dripping and there's drops all over the floor",
