@@ -191,6 +191,15 @@ CASES: list[tuple[str, str, dict[str, str]]] = [
     ("my puppy ripped the eye off his stuffed bear, the eye popped out", "routine", {}),
     ("her eye popped out", "emergency", {"eye_trauma": "clear"}),
     ("my dog has been clingy since he saw the accident", "routine", {}),
+    # a British intensifier; blood told in the past, after another animal's accident
+    ("he's been a bleeding nightmare all night, keeps shaking his head", "routine", {}),
+    (
+        "my neighbour's dog got hit by a car tonight, there was blood everywhere. my cat is due "
+        "for her shots",
+        "emergency",
+        {"bleeding": "doubtful", "trauma": "doubtful"},
+    ),  # fmt: skip
+    ("my dog cut his paw and there is blood everywhere", "emergency", {"bleeding": "clear"}),
     # water that will not stay down
     ("she throws up even water, every time she drinks", "emergency", {"severe_gi": "clear"}),
     # heavy bleeding in plain words, with no "blood"
