@@ -197,7 +197,7 @@ CASES: list[tuple[str, str, dict[str, str]]] = [
         "my neighbour's dog got hit by a car tonight, there was blood everywhere. my cat is due "
         "for her shots",
         "emergency",
-        {"bleeding": "doubtful", "trauma": "doubtful"},
+        {"bleeding": "doubtful"},
     ),  # fmt: skip
     ("my dog cut his paw and there is blood everywhere", "emergency", {"bleeding": "clear"}),
     # water that will not stay down
