@@ -43,10 +43,11 @@ from nightdesk.fault_stack import (
 def worker_kills(s: Stack, rounds: int, calls: int, *, seed: int = 1) -> list[str]:
     """Kill -9 the worker at a random moment while `calls` calls hang up, `rounds` times."""
     from redis import Redis
+    from rq.job import Job
+    from rq.serializers import JSONSerializer
 
     conn = Redis.from_url(s.redis.url)
     rng = random.Random(seed)
-    d = s.driver()
     recoveries: list[float] = []
     in_hand: list[str] = []
     abandoned: list[tuple[str, float]] = []
@@ -58,6 +59,7 @@ def worker_kills(s: Stack, rounds: int, calls: int, *, seed: int = 1) -> list[st
         # A worker that dies within 10 s of its start is restarted with back-off (a crash loop);
         # these kills come to a worker that has been up a while.
         time.sleep(max(0.0, 12 - (time.monotonic() - ready_at)))
+        d = s.driver()  # new connections: gunicorn closes idle keep-alive ones after 30 s
         threads = []
         for i in range(calls):
             emergency = i % 3 == 0
@@ -92,9 +94,11 @@ def worker_kills(s: Stack, rounds: int, calls: int, *, seed: int = 1) -> list[st
 
         took = wait_until(recovered, timeout=180)
         recoveries.append((time.monotonic() - killed) if took is not None else float("nan"))
-    from rq.job import Job
-    from rq.serializers import JSONSerializer
-
+        # The next kill only once the interrupted job has run again (else kills 14 s apart
+        # keep interrupting the same retried job).
+        for jid in running:
+            job = Job.fetch(jid, connection=conn, serializer=JSONSerializer)
+            wait_until(lambda j=job: j.get_status(refresh=True) == "finished", timeout=120)  # type: ignore[misc]
     reruns = []
     for jid, at in abandoned:  # the job the kill interrupted: when did it run to the end?
         job = Job.fetch(jid, connection=conn, serializer=JSONSerializer)
@@ -118,7 +122,7 @@ def worker_kills(s: Stack, rounds: int, calls: int, *, seed: int = 1) -> list[st
     lost = (placed - filed) + open_ + failed + max(0, pages - paged)
     return [
         f"worker kill -9: {rounds} kills during {placed} calls, every other one the moment a "
-        f"job was running, the others at a random moment "
+        f"job was running, the others at a random moment; the next kill once the work is done "
         f"({emergencies} emergencies, each an ER SMS and a page; the others a callback SMS; "
         "callers answer 0.3 s after each prompt)",
         "  jobs running+queued in Redis at each kill: " + ", ".join(in_hand),
