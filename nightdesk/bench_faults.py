@@ -184,8 +184,11 @@ def twilio_down_for_the_vet(s: Stack) -> list[str]:
     ]
 
 
-def redis_outage(s: Stack, calls: int, down: float, *, seed: int = 2) -> list[str]:
-    """Calls keep coming while redis-server is killed for `down` seconds, then restarted."""
+def redis_outage(
+    s: Stack, calls: int, down: float, *, seed: int = 2, freeze: bool = False
+) -> list[str]:
+    """Calls keep coming while redis-server is killed (or frozen: SIGSTOP) for `down` seconds,
+    then restarted (SIGCONT)."""
     rng = random.Random(seed)
     d = s.driver()
     s.wait_worker_ready()
@@ -208,9 +211,15 @@ def redis_outage(s: Stack, calls: int, down: float, *, seed: int = 2) -> list[st
     for t in threads:
         t.start()
     time.sleep(calls * 0.4 * 0.3)
-    s.redis.kill()
-    time.sleep(down)
-    s.redis.start()
+    if freeze:
+        assert s.redis.proc is not None
+        s.redis.proc.send_signal(signal.SIGSTOP)
+        time.sleep(down)
+        s.redis.proc.send_signal(signal.SIGCONT)
+    else:
+        s.redis.kill()
+        time.sleep(down)
+        s.redis.start()
     back = time.monotonic()
     for t in threads:
         t.join()
@@ -227,7 +236,8 @@ def redis_outage(s: Stack, calls: int, down: float, *, seed: int = 2) -> list[st
     total, open_ = settled(s)
     lat = sorted(d.latencies)
     return [
-        f"Redis killed for {down:.0f} s while {calls} calls came in (one every 0.4 s, a caller "
+        f"Redis {'frozen (SIGSTOP)' if freeze else 'killed'} for {down:.0f} s while {calls} "
+        "calls came in (one every 0.4 s, a caller "
         "answering 0.3 s after each prompt; every 4th an emergency):",
         f"  webhooks {len(lat)}: max {lat[-1] * 1000:.0f} ms (target <= 2000 ms), p99 "
         f"{lat[int(len(lat) * 0.99) - 1] * 1000:.0f} ms; non-200 {d.errors}; invalid TwiML "
@@ -276,13 +286,13 @@ def _ticket_page_shows(s: Stack, word: str) -> bool:
 @click.option("--calls", default=12, show_default=True, help="calls per kill")
 @click.option(
     "--only",
-    type=click.Choice(["kill", "commit", "twilio", "redis"]),
+    type=click.Choice(["kill", "commit", "twilio", "redis", "freeze"]),
     multiple=True,
     help="run only these scenarios (default: all)",
 )
 def faults(rounds: int, calls: int, only: tuple[str, ...]) -> None:
     """Crash the product with real processes and print what was lost, duplicated, and when."""
-    want = set(only) or {"kill", "commit", "twilio", "redis"}
+    want = set(only) or {"kill", "commit", "twilio", "redis", "freeze"}
     out = [
         f"nightdesk bench faults: redis-server, gunicorn (1 x 4), python -m workers under "
         f"nightdesk serve's supervisor, a local Twilio API; {os.cpu_count()} CPUs"
@@ -300,6 +310,9 @@ def faults(rounds: int, calls: int, only: tuple[str, ...]) -> None:
     if "redis" in want:
         with stack() as s:
             out += redis_outage(s, calls=30, down=6)
+    if "freeze" in want:
+        with stack() as s:
+            out += redis_outage(s, calls=30, down=6, freeze=True)
     click.echo("\n".join(out))
 
 
