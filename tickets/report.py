@@ -27,8 +27,9 @@ from tickets.models import DISPOSITIONS, Contact, OutboundMessage, Page, Ticket,
 ER_OUTCOMES = ("er_that_night", "sent_to_er")
 ADVICE_OUTCOMES = ("advice_given", "no_action_needed")
 LOWER = ("routine", "urgent")
-# A callback is done at the first call attempt logged on the ticket, or its resolution.
-CALLBACK_KINDS = ("attempt", "resolved")
+# A callback is done at the first call attempt logged on the ticket, the on-call vet's call to
+# the owner through the line (ivr/vet_callback.py), or the ticket's resolution.
+CALLBACK_KINDS = ("attempt", "vet_callback", "resolved")
 LATE_LISTED = 200
 
 
