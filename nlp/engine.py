@@ -20,7 +20,7 @@ from .hits import hits_of, settle
 from .onset import Onset, OnsetParser, onsets_at
 from .patient import patient_of, patient_said, species_of, species_said
 from .rules import LEVEL, RuleIndex, decide, load_dispositions
-from .tokenizer import doc_text, words_of
+from .tokenizer import doc_text, load_jsonl, words_of
 from .turn import Turn
 from .verdict import Verdict
 
@@ -192,12 +192,13 @@ class Engine:
             if "?" in words:
                 return None
             known = self.known_words
+            state_verbs, plain = _unmapped_words()
             for i, w in enumerate(words[:-1]):
-                if w not in STATE_VERBS:
+                if w not in state_verbs:
                     continue
                 for j in range(i + 1, min(i + 3, len(words))):
                     u = words[j]
-                    if len(u) > 3 and u.isalpha() and u not in known and u not in PLAIN:
+                    if len(u) > 3 and u.isalpha() and u not in known and u not in plain:
                         return " ".join(words[max(i - 1, 0) : j + 1])
         return None
 
@@ -224,28 +225,6 @@ def _stammered(turns: Sequence[Turn]) -> bool:
 
 QUIET = frozenset({"HYPO", "HIST", "OTHER", "RESOLVED", "NEG"})
 QUIET_LABELS = frozenset({"INTENT", "HYPO", "HIST", "OTHER", "RESOLVED"})
-STATE_VERBS = frozenset({"keeps", "kept", "started", "starting", "wont", "cant", "seems", "looks",
-                         "hes", "shes", "is", "been"})  # fmt: skip
-PLAIN = frozenset({"clingy", "needy", "cuddly", "bossy", "spoiled", "vocal", "whiny",
-                   "really", "very", "just", "still", "kind", "kinda", "sort", "sorta", "acting",
-                   "doing", "being", "getting", "going", "having", "there", "here", "this", "that",
-                   "what", "with", "from", "about", "like", "them", "they", "some", "more", "much",
-                   "also", "always", "ever", "even", "fine", "okay", "good", "great", "happy",
-                   "normal", "totally", "completely", "perfectly", "super", "pretty", "quite",
-                   "healthy", "eating", "drinking", "playing", "sleeping", "walking", "running",
-                   "home", "outside", "inside", "asleep", "awake", "friendly", "shy",
-                   "year", "years", "month", "months", "week", "weeks", "days", "old", "young",
-                   "male", "female", "little", "cute", "due", "supposed", "gonna",
-                   "wanna", "gotta", "trying", "wanting", "asking", "wondering", "thinking",
-                   "because", "since", "when", "while", "after", "before", "until", "then",
-                   "usually", "sometimes", "often", "lately", "recently", "today", "tonight",
-                   "yesterday", "morning", "evening", "night", "afternoon", "back", "again",
-                   "around", "ready", "booked", "scheduled", "covered", "insured", "registered",
-                   "microchipped", "vaccinated", "fixed", "spayed", "neutered", "pregnant",
-                   "losing", "gaining", "same", "usual", "himself", "herself", "itself",
-                   "chewing", "licking", "scratching", "shedding", "growing",
-                   "overdue", "allowed", "able", "free", "available", "open",
-                   "closed"})  # fmt: skip
 
 
 INTENTS = ("refill", "results", "billing", "appointment", "message_for_doctor", "other")
@@ -292,3 +271,10 @@ def load_engine() -> Engine:
     engine = Engine(build_pipeline())
     gc.freeze()  # the lexicon lives for the process: keep it out of every GC pass
     return engine
+
+
+@lru_cache(maxsize=1)
+def _unmapped_words() -> tuple[frozenset[str], frozenset[str]]:
+    """patterns/unmapped.jsonl: the state verbs, and the plain words that are never a sign."""
+    rows = {r["id"]: frozenset(r["words"]) for r in load_jsonl("unmapped.jsonl")}
+    return rows["unmapped.state_verbs"], rows["unmapped.plain"]
