@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from sqlalchemy.exc import DBAPIError
+
 from config.policy import Policy
 from ivr import prompts
 from ivr.conversation import new_conversation, question_of, step
@@ -22,11 +24,12 @@ from ivr.flow_model import START, Conversation, ConversationStore, Event, Prompt
 from ivr.sms_guard import SmsGuard, textable
 from ivr.sms_segments import fits
 from nightdesk.services import Services
-from tickets.media import record_media
-from tickets.models import OutboundMessage, utcnow
+from tickets.media import record_inbound
+from tickets.models import utcnow
 from tickets.optout import is_opted_out, keyword, set_opted_out
-from tickets.outbound import insert_ignore, mask
-from workers.media import enqueue_fetch
+from tickets.outbound import mask
+from tickets.saved import briefly
+from workers.media import enqueue_fetch, record_inbound_later
 from workers.queueing import enqueue
 from workers.tickets import file_ticket
 
@@ -261,31 +264,54 @@ def _save(
     er_text: str | None,
     now: datetime,
 ) -> None:
-    """Photos as Media rows; an ER reply sent here recorded as the thread's ER message."""
-    with svc.session() as session:
-        media_ids = record_media(
-            session, message_sid=msg.sid, source_key=conv.source_key, items=msg.media
+    """Photos as Media rows; an ER reply sent here recorded as the thread's ER message. The
+    owner's reply does not wait on a locked database: after WAIT_MS the rows go to a job."""
+    # The same key as the file_ticket job's ER SMS: the reply already carried it, so the job's
+    # copy is a no-op. Not recorded when opted out: the job then calls instead.
+    er_reply = (
+        dict(
+            key=f"{conv.source_key}:er_details",
+            clinic_id=policy.clinic_id,
+            kind="sms",
+            purpose="er_details",
+            to=msg.caller,
+            from_=policy.phone,
+            body=er_text,
+            status="sent",
+            attempts=1,
+            created_at=utcnow(),
+            sent_at=now,
         )
-        if er_text:
-            # The same key as the file_ticket job's ER SMS: the reply already carried it, so the
-            # job's copy is a no-op. Not recorded when opted out: the job then calls instead.
-            insert_ignore(
-                session,
-                OutboundMessage,
-                dict(
-                    key=f"{conv.source_key}:er_details",
-                    clinic_id=policy.clinic_id,
-                    kind="sms",
-                    purpose="er_details",
-                    to=msg.caller,
-                    from_=policy.phone,
-                    body=er_text,
-                    status="sent",
-                    attempts=1,
-                    created_at=utcnow(),
-                    sent_at=now,
-                ),
-            )
-        session.commit()
+        if er_text
+        else None
+    )
+    try:
+        with svc.session() as session:
+            with briefly(session):
+                media_ids = record_inbound(
+                    session,
+                    message_sid=msg.sid,
+                    source_key=conv.source_key,
+                    media=msg.media,
+                    er_reply=er_reply,
+                )
+            session.commit()  # (the lock is taken by the INSERT; WAL's commit waits not)
+    except DBAPIError as exc:
+        log.warning("database busy: an inbound text's rows go to a job (%s)", type(exc).__name__)
+        later = (
+            {k: v.isoformat() if isinstance(v, datetime) else v for k, v in er_reply.items()}
+            if er_reply
+            else None
+        )
+        enqueue(
+            svc.queue,
+            record_inbound_later,
+            msg.sid,
+            conv.source_key,
+            [list(m) for m in msg.media],
+            later,
+            key=f"inbound:{msg.sid}",
+        )
+        return
     for media_id in media_ids:
         enqueue_fetch(svc.queue, media_id)

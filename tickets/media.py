@@ -11,7 +11,7 @@ import requests
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from tickets.models import Contact, Media, Ticket, utcnow
+from tickets.models import Contact, Media, OutboundMessage, Ticket, utcnow
 from tickets.outbound import insert_ignore
 
 log = logging.getLogger(__name__)
@@ -173,3 +173,20 @@ def clinic_of(session: Session, media: Media) -> str | None:
     )
     ticket = session.get(Ticket, ticket_id) if ticket_id else None
     return ticket.clinic_id if ticket else None
+
+
+def record_inbound(
+    session: Session,
+    *,
+    message_sid: str,
+    source_key: str,
+    media: list[tuple[str, str]],
+    er_reply: Mapping[str, object] | None = None,
+) -> list[int]:
+    """What an inbound text leaves in the database: its photos as Media rows, and the ER reply
+    it carried as the thread's ER message (status sent, so the filing job does not send it
+    again). Idempotent; ids of the photos to fetch."""
+    ids = record_media(session, message_sid=message_sid, source_key=source_key, items=media)
+    if er_reply:
+        insert_ignore(session, OutboundMessage, dict(er_reply))
+    return ids

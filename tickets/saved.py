@@ -53,7 +53,7 @@ def keep(
         )
     try:
         with session_factory() as session:
-            with _briefly(session):  # (the lock is taken by the INSERT; WAL's commit waits not)
+            with briefly(session):  # (the lock is taken by the INSERT; WAL's commit waits not)
                 insert_ignore(
                     session,
                     Contact,
@@ -78,7 +78,7 @@ def keep(
 
 
 @contextmanager
-def _briefly(session: Session) -> Iterator[None]:
+def briefly(session: Session) -> Iterator[None]:
     """Wait at most WAIT_MS for a database lock: the caller is on the line (the usual 15 s
     busy timeout would outlast Twilio's patience)."""
     conn = session.connection()
