@@ -57,11 +57,11 @@ def asks_person(text: str, *, language: str = prompts.DEFAULT_LANGUAGE) -> bool:
     "can someone check her records" ask for a refill and a record, not for a person now; a vague
     person ("someone") counts after talk/speak/connect words only, not after "need"/"want"."""
     padded = _norm(text)
-    if not (_has(padded, "person", language) and _has(padded, "person_verb", language)):
+    if not _has(padded, "person", language):
         return False  # the cheap no
     vague = set(prompts.words("person_vague", language=language))
     talk = prompts.words("person_talk", language=language)
-    for verb in prompts.words("person_verb", language=language):
+    for verb in (*talk, *prompts.words("person_want", language=language)):
         at = padded.find(f" {verb} ")
         while at >= 0:
             after = " " + " ".join(padded[at + len(verb) + 2 :].split()[:PERSON_REACH]) + " "
