@@ -121,6 +121,22 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_listening(
+    proc: subprocess.Popen[bytes], port: int, exited: str, limit: float = 120
+) -> None:
+    """Wait until `proc` accepts connections on `port` (RuntimeError(exited) if it dies first;
+    gives up quietly after `limit` seconds, as the first request will then say why)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(exited) from None
+            time.sleep(0.1)
+
+
 @contextmanager
 def _gunicorn(
     target: str, env: dict[str, str], port: int, workers: int, threads: int
@@ -143,15 +159,7 @@ def _gunicorn(
     ]
     proc = subprocess.Popen(cmd, env=env)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"gunicorn exited: {' '.join(cmd)}") from None
-                time.sleep(0.1)
+        wait_listening(proc, port, f"gunicorn exited: {' '.join(cmd)}")
         yield proc
     finally:
         proc.terminate()

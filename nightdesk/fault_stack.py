@@ -29,7 +29,7 @@ from urllib.parse import parse_qs
 
 from sqlalchemy import create_engine, text
 
-from nightdesk.bench_voice import GUNICORN_CONF, TOKEN, Driver, _free_port
+from nightdesk.bench_voice import GUNICORN_CONF, TOKEN, Driver, _free_port, wait_listening
 
 CLINIC = "+15555550100"
 PRIMARY, BACKUP = "+15555550142", "+15555550144"
@@ -280,15 +280,7 @@ def _gunicorn(env: dict[str, str], port: int, log_path: Path) -> Iterator[None]:
             [*cmd, "ivr.app:create_app(warm=True)"], env=env, stdout=log, stderr=log
         )
         try:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                        break
-                except OSError:
-                    if proc.poll() is not None:
-                        raise RuntimeError(f"gunicorn exited: see {log_path}") from None
-                    time.sleep(0.1)
+            wait_listening(proc, port, f"gunicorn exited: see {log_path}")
             yield
         finally:
             proc.terminate()
