@@ -7,7 +7,6 @@ on-call vet for every emergency.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import shutil
@@ -22,14 +21,14 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 from sqlalchemy import create_engine, text
 
 from nightdesk.bench_voice import GUNICORN_CONF, TOKEN, Driver, _free_port, wait_listening
+from nightdesk.local_http import serve_json
 
 CLINIC = "+15555550100"
 PRIMARY, BACKUP = "+15555550142", "+15555550144"
@@ -104,30 +103,7 @@ class FakeTwilio:
             return 201, msg
 
     def start(self) -> ThreadingHTTPServer:
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode() if length else ""
-                path, _, query = self.path.partition("?")
-                form = {k: v[0] for k, v in parse_qs(raw or query).items()}
-                status, body = api.handle(self.command, path, form)
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = _handle
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server, self.url = serve_json(lambda m, path, form, _headers: self.handle(m, path, form))
         return server
 
     def sms_to(self, number: str) -> list[dict[str, Any]]:

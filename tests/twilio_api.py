@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
+
+from nightdesk.local_http import serve_json
 
 
 @dataclass
@@ -83,29 +83,12 @@ class TwilioAPI:
 
 
 def start(api: TwilioAPI) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def _handle(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length).decode() if length else ""
-            path, _, query = self.path.partition("?")
-            form = {k: v[0] for k, v in parse_qs(raw or query).items()}
-            status, body = api.respond(self.command, path, form)
-            api.requests.append(
-                Recorded(self.command, path, form, self.headers.get("Authorization", ""), status)
-            )
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def respond(method: str, path: str, form: dict[str, str], headers: Message) -> tuple[int, Any]:
+        status, body = api.respond(method, path, form)
+        api.requests.append(
+            Recorded(method, path, form, headers.get("Authorization") or "", status)
+        )
+        return status, body
 
-        do_GET = do_POST = _handle
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    api.url = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server, api.url = serve_json(respond)
     return server
